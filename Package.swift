@@ -1,0 +1,43 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Kernels are pointer loops; these flags keep them at memory bandwidth (see shared compute notes).
+// Note: -Ounchecked drops the *argument* of precondition(), so never put work inside one.
+let fast: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked", "-enforce-exclusivity=unchecked"], .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "GrowingBrain",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "grow", targets: ["grow"]),
+        .library(name: "GrowingBrain", targets: ["Engine", "NN", "Training"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // System libraries: the only place C enters the project.
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        // Layer 0: tensors, kernels (GEMM seam, im2col, pooling, elementwise), RNG, threads.
+        .target(name: "Engine", dependencies: ["COpenBLAS"], swiftSettings: fast),
+        // Layer 1: layers with forward+backward, containers, loss, named parameters, safetensors.
+        .target(name: "NN", dependencies: ["Engine"], swiftSettings: fast),
+        // Layer 2: optimizers, schedules.
+        .target(name: "Training", dependencies: ["Engine", "NN"], swiftSettings: fast),
+        // Benchmark workloads (kept out of the library proper).
+        .target(name: "Benchmarks", dependencies: ["Engine", "NN", "Training"], swiftSettings: fast),
+        .executableTarget(name: "grow", dependencies: [
+            "Engine", "NN", "Training", "Benchmarks",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: fast),
+        .testTarget(name: "EngineTests", dependencies: ["Engine"]),
+        .testTarget(name: "NNTests", dependencies: ["Engine", "NN", "Training"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "TrainingTests", dependencies: ["Engine", "NN", "Training"]),
+    ]
+)

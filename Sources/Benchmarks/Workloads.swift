@@ -1,0 +1,85 @@
+import Foundation
+import Engine
+import NN
+import Training
+
+/// One benchmark workload: a model, an input shape and a class count.
+public struct Workload: Sendable {
+    public let name: String
+    public let batch: Int
+    public let inputShape: [Int]   // per example
+    public let classes: Int
+    public let build: @Sendable () -> Sequential
+
+    /// The three workloads of the engine issue, in order.
+    public static let standard: [Workload] = [
+        Workload(name: "cifar-cnn", batch: 64, inputShape: [3, 32, 32], classes: 10, build: { ReferenceModels.cifarCNN() }),
+        Workload(name: "resnet18-64", batch: 32, inputShape: [3, 64, 64], classes: 1000, build: { ReferenceModels.resnet18() }),
+        Workload(name: "mlp-head", batch: 128, inputShape: [4096], classes: 100, build: { ReferenceModels.mlpHead() }),
+    ]
+}
+
+/// Throughput of one workload.
+public struct WorkloadResult: Codable, Sendable {
+    public let name: String
+    public let batch: Int
+    public let trainImagesPerSecond: Double
+    public let inferenceImagesPerSecond: Double
+
+    enum CodingKeys: String, CodingKey {
+        case name, batch
+        case trainImagesPerSecond = "train_images_per_s"
+        case inferenceImagesPerSecond = "inference_images_per_s"
+    }
+}
+
+/// Measures training (forward + loss + backward + SGD step) and inference throughput.
+public enum Benchmark {
+    /// Best-of-`rounds` timing, each round running at least `minSeconds` after `warmup` calls.
+    static func bestRate(warmup: Int, rounds: Int, minSeconds: Double, _ body: () -> Void) -> Double {
+        for _ in 0..<warmup { body() }
+        var best = 0.0
+        for _ in 0..<rounds {
+            var calls = 0
+            let start = DispatchTime.now().uptimeNanoseconds
+            var elapsed = 0.0
+            repeat {
+                body(); calls += 1
+                elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            } while elapsed < minSeconds
+            best = Swift.max(best, Double(calls) / elapsed)
+        }
+        return best
+    }
+
+    public static func run(_ w: Workload, quick: Bool) -> WorkloadResult {
+        let model = w.build()
+        var rng = RNG(seed: 7)
+        let x = Tensor(uninitialized: [w.batch] + w.inputShape)
+        for i in 0..<x.count { x.pointer[i] = rng.normal() }
+        let labels = (0..<w.batch).map { _ in rng.below(w.classes) }
+        model.needsInputGradient = false
+        let sgd = SGD(model: model, learningRate: 0.01, momentum: 0.9)
+        let (rounds, minSeconds) = quick ? (1, 0.2) : (3, 1.0)
+        model.setTraining(true)
+        let train = bestRate(warmup: quick ? 1 : 3, rounds: rounds, minSeconds: minSeconds) {
+            let logits = model.forward(x)
+            let loss = SoftmaxCrossEntropy.evaluate(logits: logits, labels: labels)
+            _ = model.backward(loss.gradient)
+            sgd.step()
+        }
+        model.setTraining(false)
+        let infer = bestRate(warmup: quick ? 1 : 3, rounds: rounds, minSeconds: minSeconds) { _ = model.forward(x) }
+        return WorkloadResult(name: w.name, batch: w.batch, trainImagesPerSecond: train * Double(w.batch),
+                              inferenceImagesPerSecond: infer * Double(w.batch))
+    }
+
+    /// SGEMM GFLOP/s at n×n×n through the engine's GEMM seam.
+    public static func sgemmGFLOPS(n: Int = 1024, quick: Bool) -> Double {
+        let a = Tensor(shape: [n, n], repeating: 0.5), b = Tensor(shape: [n, n], repeating: 0.25), c = Tensor(zeros: [n, n])
+        let rate = bestRate(warmup: 2, rounds: quick ? 2 : 5, minSeconds: quick ? 0.1 : 0.3) {
+            GEMM.sgemm(m: n, n: n, k: n, a: a.pointer, lda: n, b: b.pointer, ldb: n, c: c.pointer, ldc: n)
+        }
+        return rate * 2 * Double(n * n * n) / 1e9
+    }
+}

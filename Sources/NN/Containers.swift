@@ -1,0 +1,133 @@
+import Engine
+
+/// Layers applied one after another. Children are named (e.g. "conv1", "fc7") or by index.
+public final class Sequential: Layer {
+    public private(set) var layers: [(String, Layer)]
+    public var isTraining = true
+    public var needsInputGradient = true { didSet { layers.first?.1.needsInputGradient = needsInputGradient } }
+
+    public init(_ named: [(String, Layer)]) { layers = named }
+    public convenience init(_ layers: [Layer]) { self.init(layers.enumerated().map { (String($0.offset), $0.element) }) }
+
+    public var children: [(String, Layer)] { layers }
+    public var summary: String { "Sequential(\(layers.count))" }
+
+    /// Inserts a named layer at `index` (growth uses this for DA).
+    public func insert(_ layer: Layer, named name: String, at index: Int) {
+        precondition(!layers.contains { $0.0 == name }, "Sequential: duplicate layer name \(name)")
+        layers.insert((name, layer), at: index)
+    }
+    /// Replaces the layer named `name`.
+    public func replace(_ name: String, with layer: Layer) {
+        guard let i = layers.firstIndex(where: { $0.0 == name }) else { preconditionFailure("Sequential: no layer \(name)") }
+        layers[i] = (name, layer)
+    }
+    public func index(of name: String) -> Int? { layers.firstIndex { $0.0 == name } }
+
+    public func forward(_ x: Tensor) -> Tensor { layers.reduce(x) { $1.1.forward($0) } }
+    public func backward(_ dy: Tensor) -> Tensor { layers.reversed().reduce(dy) { $1.1.backward($0) } }
+}
+
+/// Branches that read the same input, joined by concatenation along axis 1 (channels or features).
+/// Shapes: x → [N, ΣCᵢ, …] where branch i gives [N, Cᵢ, …] with equal trailing dimensions.
+public final class Parallel: Layer {
+    public private(set) var branches: [(String, Layer)]
+    public var isTraining = true
+    public var needsInputGradient = true { didSet { for (_, b) in branches { b.needsInputGradient = needsInputGradient } } }
+    private var widths: [Int] = []
+
+    public init(_ branches: [(String, Layer)]) { self.branches = branches }
+    public var children: [(String, Layer)] { branches }
+    public var summary: String { "Parallel(\(branches.map(\.0).joined(separator: ", ")) → concat)" }
+
+    public func forward(_ x: Tensor) -> Tensor {
+        let outs = branches.map { $0.1.forward(x) }
+        widths = outs.map { $0.shape[1] }
+        return Concat.forward(outs, layer: summary)
+    }
+
+    public func backward(_ dy: Tensor) -> Tensor {
+        let parts = Concat.split(dy, widths: widths)
+        var dx: Tensor?
+        for ((_, b), d) in zip(branches, parts) {
+            let g = b.backward(d)
+            if !needsInputGradient { continue }
+            if let acc = dx { axpy(acc.count, 1, g.pointer, acc.pointer) } else { dx = g.copy() }
+        }
+        return dx ?? Tensor(zeros: [0])
+    }
+}
+
+/// A residual block: y = body(x) + shortcut(x), the shortcut being identity when nil.
+public final class Residual: Layer {
+    public let body: Layer
+    public let shortcut: Layer?
+    public var isTraining = true
+    public var needsInputGradient = true {
+        didSet { body.needsInputGradient = needsInputGradient; shortcut?.needsInputGradient = needsInputGradient }
+    }
+
+    public init(body: Layer, shortcut: Layer? = nil) { self.body = body; self.shortcut = shortcut }
+    public var children: [(String, Layer)] { [("body", body)] + (shortcut.map { [("shortcut", $0)] } ?? []) }
+    public var summary: String { "Residual(\(shortcut == nil ? "identity" : "projection") shortcut)" }
+
+    public func forward(_ x: Tensor) -> Tensor {
+        let a = body.forward(x)
+        let b = shortcut?.forward(x) ?? x
+        checkShape(a.shape == b.shape, summary, expected: "shortcut shape \(a.shape)", actual: b.shape)
+        return Add.forward(a, b)
+    }
+
+    public func backward(_ dy: Tensor) -> Tensor {
+        let dBody = body.backward(dy)
+        guard needsInputGradient else { _ = shortcut?.backward(dy); return Tensor(zeros: [0]) }
+        let dShort = shortcut?.backward(dy) ?? dy
+        return Add.forward(dBody, dShort)
+    }
+}
+
+/// Elementwise sum of two equal-shaped tensors (the residual add); its backward is the identity to both.
+public enum Add {
+    public static func forward(_ a: Tensor, _ b: Tensor) -> Tensor {
+        precondition(a.shape == b.shape, "Add: shapes differ: \(a.shape) vs \(b.shape)")
+        let y = Tensor(uninitialized: a.shape)
+        let (ap, bp, yp) = (a.pointer, b.pointer, y.pointer)
+        parallelFor(a.count, minPerThread: 1 << 20) { r in for i in r { yp[i] = ap[i] + bp[i] } }
+        return y
+    }
+}
+
+/// Concatenation along axis 1 and its adjoint (split).
+public enum Concat {
+    /// parts[i]: [N, Cᵢ, rest…] → [N, ΣCᵢ, rest…].
+    public static func forward(_ parts: [Tensor], layer: String = "Concat") -> Tensor {
+        guard let first = parts.first else { preconditionFailure("\(layer): nothing to concatenate") }
+        let n = first.shape[0], rest = Array(first.shape.dropFirst(2)), inner = rest.reduce(1, *)
+        for p in parts {
+            checkShape(p.shape.count == first.shape.count && p.shape[0] == n && Array(p.shape.dropFirst(2)) == rest,
+                       layer, expected: "[\(n), C, \(rest.map(String.init).joined(separator: ", "))]", actual: p.shape)
+        }
+        let total = parts.reduce(0) { $0 + $1.shape[1] }
+        let y = Tensor(uninitialized: [n, total] + rest)
+        var offset = 0
+        for p in parts {
+            let block = p.shape[1] * inner
+            for b in 0..<n { (y.pointer + b * total * inner + offset).update(from: p.pointer + b * block, count: block) }
+            offset += block
+        }
+        return y
+    }
+
+    /// The adjoint: dy [N, ΣCᵢ, rest…] → parts [N, Cᵢ, rest…].
+    public static func split(_ dy: Tensor, widths: [Int]) -> [Tensor] {
+        let n = dy.shape[0], rest = Array(dy.shape.dropFirst(2)), inner = rest.reduce(1, *), total = dy.shape[1]
+        precondition(widths.reduce(0, +) == total, "Concat.split: widths \(widths) do not sum to \(total)")
+        var offset = 0
+        return widths.map { w in
+            let part = Tensor(uninitialized: [n, w] + rest)
+            for b in 0..<n { (part.pointer + b * w * inner).update(from: dy.pointer + b * total * inner + offset, count: w * inner) }
+            offset += w * inner
+            return part
+        }
+    }
+}

@@ -1,0 +1,74 @@
+import Engine
+
+/// Fully connected layer: y = x·Wᵀ + b.
+///
+/// Shapes: x [N, in] → y [N, out]; weight [out, in]; bias [out].
+/// Init: PyTorch's default U(±1/√in) unless another `Init` is given.
+public final class Linear: Layer {
+    public let inFeatures: Int, outFeatures: Int
+    public let weight: Parameter
+    public let bias: Parameter?
+    public var isTraining = true
+    public var needsInputGradient = true
+    private var input: Tensor?
+
+    public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, weightInit: Init = .kaimingUniformDefault, rng: inout RNG) {
+        self.inFeatures = inFeatures; self.outFeatures = outFeatures
+        let w = Tensor(uninitialized: [outFeatures, inFeatures])
+        weightInit.fill(w, rng: &rng)
+        weight = Parameter(w)
+        if bias {
+            let b = Tensor(uninitialized: [outFeatures])
+            let bound = 1 / Float(Swift.max(inFeatures, 1)).squareRoot()
+            for i in 0..<outFeatures { b.pointer[i] = (2 * rng.uniform() - 1) * bound }
+            self.bias = Parameter(b)
+        } else { self.bias = nil }
+    }
+
+    /// A layer with the given weight [out, in] and optional bias [out].
+    public init(weight: Tensor, bias: Tensor?) {
+        precondition(weight.shape.count == 2, "Linear: weight must be [out, in], got \(weight.shape)")
+        outFeatures = weight.shape[0]; inFeatures = weight.shape[1]
+        if let bias { precondition(bias.shape == [outFeatures], "Linear: bias must be [\(outFeatures)], got \(bias.shape)") }
+        self.weight = Parameter(weight)
+        self.bias = bias.map(Parameter.init)
+    }
+
+    public var localParameters: [(String, Parameter)] {
+        [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
+    }
+    public var summary: String { "Linear(\(inFeatures)→\(outFeatures)\(bias == nil ? ", no bias" : ""))" }
+
+    public func forward(_ x: Tensor) -> Tensor {
+        checkShape(x.shape.count == 2 && x.shape[1] == inFeatures, summary, expected: "[N, \(inFeatures)]", actual: x.shape)
+        let n = x.shape[0]
+        let y = Tensor(uninitialized: [n, outFeatures])
+        if let bias {
+            for i in 0..<n { (y.pointer + i * outFeatures).update(from: bias.value.pointer, count: outFeatures) }
+        }
+        GEMM.sgemm(transB: true, m: n, n: outFeatures, k: inFeatures, a: x.pointer, lda: inFeatures,
+                   b: weight.value.pointer, ldb: inFeatures, beta: bias == nil ? 0 : 1, c: y.pointer, ldc: outFeatures)
+        if isTraining { input = x }
+        return y
+    }
+
+    public func backward(_ dy: Tensor) -> Tensor {
+        guard let x = input else { preconditionFailure("\(summary): backward without a training forward") }
+        let n = x.shape[0]
+        checkShape(dy.shape == [n, outFeatures], summary + " backward", expected: "[\(n), \(outFeatures)]", actual: dy.shape)
+        if weight.trainable {
+            GEMM.sgemm(transA: true, m: outFeatures, n: inFeatures, k: n, a: dy.pointer, lda: outFeatures,
+                       b: x.pointer, ldb: inFeatures, beta: 1, c: weight.grad.pointer, ldc: inFeatures)
+        }
+        if let bias, bias.trainable {
+            let db = bias.grad.pointer
+            for i in 0..<n { axpy(outFeatures, 1, dy.pointer + i * outFeatures, db) }
+        }
+        input = nil
+        guard needsInputGradient else { return Tensor(zeros: [0]) }
+        let dx = Tensor(uninitialized: [n, inFeatures])
+        GEMM.sgemm(m: n, n: inFeatures, k: outFeatures, a: dy.pointer, lda: outFeatures,
+                   b: weight.value.pointer, ldb: inFeatures, c: dx.pointer, ldc: inFeatures)
+        return dx
+    }
+}

@@ -1,0 +1,112 @@
+import Engine
+
+/// Max pooling over NCHW windows. Shapes: x [N, C, H, W] → y [N, C, OH, OW].
+/// Padding positions never win (as PyTorch's implicit −∞ padding). Backward routes each
+/// gradient to the arg-max recorded in forward (first maximum on ties).
+public final class MaxPool2d: Layer {
+    public let kernel: Int, stride: Int, padding: Int
+    public var isTraining = true
+    public var needsInputGradient = true
+    private var argmax: [Int32] = []
+    private var inputShape: [Int] = []
+
+    public init(kernel: Int, stride: Int? = nil, padding: Int = 0) {
+        self.kernel = kernel; self.stride = stride ?? kernel; self.padding = padding
+    }
+    public var summary: String { "MaxPool2d(k\(kernel), s\(stride)\(padding > 0 ? ", p\(padding)" : ""))" }
+
+    func geometry(_ s: [Int]) -> ConvGeometry {
+        checkShape(s.count == 4, summary, expected: "[N, C, H, W]", actual: s)
+        let g = ConvGeometry(batch: s[0], inChannels: s[1], height: s[2], width: s[3], outChannels: s[1],
+                             kernel: (kernel, kernel), stride: (stride, stride), padding: (padding, padding, padding, padding))
+        checkShape(g.outHeight > 0 && g.outWidth > 0, summary, expected: "spatial size ≥ kernel", actual: s)
+        return g
+    }
+
+    public func forward(_ x: Tensor) -> Tensor {
+        let g = geometry(x.shape)
+        let y = Tensor(uninitialized: [g.batch, g.inChannels, g.outHeight, g.outWidth])
+        var arg = [Int32](repeating: 0, count: y.count)
+        arg.withUnsafeMutableBufferPointer { a in
+            PoolKernels.maxForward(x: x.pointer, y: y.pointer, argmax: a.baseAddress!, g)
+        }
+        if isTraining { argmax = arg; inputShape = x.shape }
+        return y
+    }
+
+    public func backward(_ dy: Tensor) -> Tensor {
+        checkShape(dy.count == argmax.count, summary + " backward", expected: "\(argmax.count) elements", actual: dy.shape)
+        let dx = Tensor(zeros: inputShape)
+        let hw = inputShape[2] * inputShape[3], ohw = dy.shape[2] * dy.shape[3]
+        argmax.withUnsafeBufferPointer { a in
+            PoolKernels.maxBackward(dy: dy.pointer, argmax: a.baseAddress!, dx: dx.pointer, planes: dy.shape[0] * dy.shape[1], hw: hw, ohw: ohw)
+        }
+        argmax = []
+        return dx
+    }
+}
+
+/// Average pooling (padding counted in the divisor, PyTorch's default). x [N, C, H, W] → [N, C, OH, OW].
+public final class AvgPool2d: Layer {
+    public let kernel: Int, stride: Int, padding: Int
+    public var isTraining = true
+    public var needsInputGradient = true
+    private var geometryCache: ConvGeometry?
+
+    public init(kernel: Int, stride: Int? = nil, padding: Int = 0) {
+        self.kernel = kernel; self.stride = stride ?? kernel; self.padding = padding
+    }
+    public var summary: String { "AvgPool2d(k\(kernel), s\(stride)\(padding > 0 ? ", p\(padding)" : ""))" }
+
+    public func forward(_ x: Tensor) -> Tensor {
+        checkShape(x.shape.count == 4, summary, expected: "[N, C, H, W]", actual: x.shape)
+        let s = x.shape
+        let g = ConvGeometry(batch: s[0], inChannels: s[1], height: s[2], width: s[3], outChannels: s[1],
+                             kernel: (kernel, kernel), stride: (stride, stride), padding: (padding, padding, padding, padding))
+        checkShape(g.outHeight > 0 && g.outWidth > 0, summary, expected: "spatial size ≥ kernel", actual: s)
+        let y = Tensor(uninitialized: [g.batch, g.inChannels, g.outHeight, g.outWidth])
+        PoolKernels.avgForward(x: x.pointer, y: y.pointer, g)
+        geometryCache = g
+        return y
+    }
+
+    public func backward(_ dy: Tensor) -> Tensor {
+        guard let g = geometryCache else { preconditionFailure("\(summary): backward without forward") }
+        let dx = Tensor(zeros: [g.batch, g.inChannels, g.height, g.width])
+        PoolKernels.avgBackward(dy: dy.pointer, dx: dx.pointer, g)
+        return dx
+    }
+}
+
+/// Global average pooling: x [N, C, H, W] → y [N, C].
+public final class GlobalAvgPool: Layer {
+    public var isTraining = true
+    public var needsInputGradient = true
+    private var inputShape: [Int] = []
+    public init() {}
+    public var summary: String { "GlobalAvgPool" }
+
+    public func forward(_ x: Tensor) -> Tensor {
+        checkShape(x.shape.count == 4, summary, expected: "[N, C, H, W]", actual: x.shape)
+        let planes = x.shape[0] * x.shape[1], hw = x.shape[2] * x.shape[3]
+        let y = Tensor(uninitialized: [x.shape[0], x.shape[1]])
+        let inv = 1 / Float(hw)
+        for p in 0..<planes {
+            let xp = x.pointer + p * hw
+            var s: Float = 0
+            for i in 0..<hw { s += xp[i] }
+            y.pointer[p] = s * inv
+        }
+        inputShape = x.shape
+        return y
+    }
+
+    public func backward(_ dy: Tensor) -> Tensor {
+        let dx = Tensor(uninitialized: inputShape)
+        let planes = inputShape[0] * inputShape[1], hw = inputShape[2] * inputShape[3]
+        checkShape(dy.count == planes, summary + " backward", expected: "[\(inputShape[0]), \(inputShape[1])]", actual: dy.shape)
+        let inv = 1 / Float(hw)
+        for p in 0..<planes { (dx.pointer + p * hw).update(repeating: dy.pointer[p] * inv, count: hw) }
+        return dx
+    }
+}

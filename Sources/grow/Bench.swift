@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import Engine
+import Benchmarks
+
+/// `grow bench`: engine throughput per workload, comparable with bench/pytorch_reference.py.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure training and inference throughput of the engine.",
+        discussion: "Run on a quiet machine (check `uptime`); compare with `python bench/pytorch_reference.py --threads T`.")
+
+    @Option(help: "Worker threads for OpenBLAS and the engine (default: GROW_THREADS or all cores).")
+    var threads: Int?
+
+    @Flag(help: "Print one JSON object instead of a table.")
+    var json = false
+
+    @Flag(help: "Short timing rounds (for smoke tests).")
+    var quick = false
+
+    @Option(help: "Only these workloads (comma-separated): cifar-cnn, resnet18-64, mlp-head.")
+    var only: String?
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1; got \(threads).") }
+        if let only {
+            let known = Set(Workload.standard.map(\.name))
+            for name in only.split(separator: ",") where !known.contains(String(name)) {
+                throw ValidationError("Unknown workload '\(name)'. Choose from: \(known.sorted().joined(separator: ", ")).")
+            }
+        }
+    }
+
+    struct Report: Codable {
+        let threads: Int
+        let sgemm_gflops: Double
+        let workloads: [WorkloadResult]
+    }
+
+    func run() throws {
+        Threads.set(threads ?? Threads.defaultCount)
+        let selected = only.map { names in Workload.standard.filter { names.split(separator: ",").map(String.init).contains($0.name) } }
+            ?? Workload.standard
+        let gflops = Benchmark.sgemmGFLOPS(quick: quick)
+        var results: [WorkloadResult] = []
+        for w in selected {
+            if !json { FileHandle.standardError.write("running \(w.name)…\n".data(using: .utf8)!) }
+            results.append(Benchmark.run(w, quick: quick))
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            let report = Report(threads: Threads.count, sgemm_gflops: (gflops * 10).rounded() / 10, workloads: results)
+            print(String(data: try encoder.encode(report), encoding: .utf8)!)
+        } else {
+            print("threads: \(Threads.count)   OpenBLAS core: \(Threads.blasCore)   SGEMM 1024³: \(String(format: "%.1f", gflops)) GFLOP/s")
+            print("workload        batch   train img/s   inference img/s")
+            for r in results {
+                print(r.name.padding(toLength: 14, withPad: " ", startingAt: 0)
+                      + String(format: "%7d %13.1f %17.1f", r.batch, r.trainImagesPerSecond, r.inferenceImagesPerSecond))
+            }
+        }
+    }
+}

@@ -1,0 +1,27 @@
+import XCTest
+@testable import Engine
+
+final class PoolKernelTests: XCTestCase {
+    override func tearDown() { Threads.set(1) }
+
+    func testMaxPoolMatchesNaiveReference() {
+        for threads in [1, 2] {
+            Threads.set(threads)
+            var rng = RNG(seed: 5)
+            for (n, c, h, w, k, s, p) in [(1, 1, 5, 5, 2, 2, 0), (2, 3, 7, 6, 3, 2, 1), (3, 2, 9, 9, 3, 1, 1), (1, 4, 4, 4, 2, 1, 0), (2, 2, 8, 8, 3, 2, 1)] {
+                let g = ConvGeometry(batch: n, inChannels: c, height: h, width: w, outChannels: c, kernel: (k, k), stride: (s, s), padding: (p, p, p, p))
+                let x = randomTensor([n, c, h, w], &rng)
+                let fast = Tensor(zeros: [n, c, g.outHeight, g.outWidth]), slow = Tensor(zeros: fast.shape)
+                var arg = [Int32](repeating: -7, count: fast.count)
+                PoolKernels.maxForward(x: x.pointer, y: fast.pointer, argmax: &arg, g)
+                PoolKernels.naiveMax(x: x.pointer, y: slow.pointer, g)
+                assertClose(fast, slow, atol: 0, rtol: 0, "maxpool \(g) T\(threads)")
+                // every recorded arg-max points at the winning value
+                for i in 0..<fast.count {
+                    let plane = i / (g.outHeight * g.outWidth)
+                    XCTAssertEqual(x.pointer[plane * h * w + Int(arg[i])], fast.pointer[i])
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Set-up, then the whole test suite (single-threaded, as in CI).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+export GROW_THREADS=1
+export GROW_PYTHON="$PWD/.venv/bin/python"
+swift build --build-tests
+swift test --skip-build
