@@ -26,15 +26,17 @@ public enum Im2Col {
                             d.update(repeating: 0, count: OW)
                             continue
                         }
+                        // Inline loops, not memcpy/memset: rows are short (OW ≈ 4…64 floats), where a
+                        // library call per row costs more than the copy itself.
                         let src = xc + iy * W + xOffset
-                        if oxLo > 0 { d.update(repeating: 0, count: oxLo) }
+                        var ox = 0
+                        while ox < oxLo { d[ox] = 0; ox += 1 }
                         if sW == 1 {
-                            (d + oxLo).update(from: src + oxLo, count: oxHi - oxLo)
+                            while ox < oxHi { d[ox] = src[ox]; ox += 1 }
                         } else {
-                            var ox = oxLo
                             while ox < oxHi { d[ox] = src[ox * sW]; ox += 1 }
                         }
-                        if oxHi < OW { (d + oxHi).update(repeating: 0, count: OW - oxHi) }
+                        while ox < OW { d[ox] = 0; ox += 1 }
                     }
                     row += 1
                 }

@@ -10,7 +10,9 @@ public enum PoolKernels {
         let (H, W, OH, OW) = (g.height, g.width, g.outHeight, g.outWidth)
         let planes = g.batch * g.inChannels
         let (xs, ys, as_) = (UncheckedSendable(x), UncheckedSendable(y), UncheckedSendable(argmax))
+        let isPlain2x2 = g.kernelH == 2 && g.kernelW == 2 && g.strideH == 2 && g.strideW == 2 && g.padTop == 0 && g.padLeft == 0
         parallelFor(planes, minPerThread: Swift.max(1, 262_144 / Swift.max(H * W, 1))) { range in
+            if isPlain2x2 { for p in range { max2x2(xs.value + p * H * W, ys.value + p * OH * OW, as_.value + p * OH * OW, W, OH, OW) }; return }
             for p in range {
                 let xp = xs.value + p * H * W, yp = ys.value + p * OH * OW, ap = as_.value + p * OH * OW
                 for oy in 0..<OH {
@@ -30,6 +32,24 @@ public enum PoolKernels {
                         ap[oy * OW + ox] = Int32(bestIndex)
                     }
                 }
+            }
+        }
+    }
+
+    /// The common 2×2/2 window without padding, branch-free (selects, first maximum on ties).
+    @inline(__always)
+    static func max2x2(_ xp: UnsafePointer<Float>, _ yp: UnsafeMutablePointer<Float>, _ ap: UnsafeMutablePointer<Int32>,
+                       _ W: Int, _ OH: Int, _ OW: Int) {
+        for oy in 0..<OH {
+            let r0 = xp + 2 * oy * W, r1 = r0 + W
+            let base = Int32(2 * oy * W)
+            for ox in 0..<OW {
+                let a = r0[2 * ox], b = r0[2 * ox + 1], c = r1[2 * ox], d = r1[2 * ox + 1]
+                let i0 = base + Int32(2 * ox)
+                let topMax = b > a ? b : a, topIndex = b > a ? i0 + 1 : i0
+                let bottomMax = d > c ? d : c, bottomIndex = d > c ? i0 + Int32(W) + 1 : i0 + Int32(W)
+                yp[oy * OW + ox] = bottomMax > topMax ? bottomMax : topMax
+                ap[oy * OW + ox] = bottomMax > topMax ? bottomIndex : topIndex
             }
         }
     }

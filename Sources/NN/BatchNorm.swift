@@ -52,13 +52,19 @@ public final class BatchNorm: Layer {
                     let (mp, sp) = (UncheckedSendable(m.baseAddress!), UncheckedSendable(s.baseAddress!))
                     parallelFor(C, minPerThread: Swift.max(1, 65_536 / Swift.max(count, 1))) { range in
                         for c in range {
-                            var sum: Double = 0
-                            for b in 0..<n { let p = x.pointer + (b * C + c) * hw; var r: Float = 0; for i in 0..<hw { r += p[i] }; sum += Double(r) }
-                            let mu = Float(sum / Double(count))
-                            var sq: Double = 0
-                            for b in 0..<n { let p = x.pointer + (b * C + c) * hw; var r: Float = 0; for i in 0..<hw { let d = p[i] - mu; r += d * d }; sq += Double(r) }
-                            mp.value[c] = mu
-                            sp.value[c] = Float(sq / Double(count))  // biased variance, stored temporarily
+                            // One pass over shifted values (shift = the channel's first value) keeps
+                            // E[(x−k)²] − E[x−k]² free of cancellation when |mean| ≫ std.
+                            let shift = x.pointer[c * hw]
+                            var sum: Double = 0, sq: Double = 0
+                            for b in 0..<n {
+                                let p = x.pointer + (b * C + c) * hw
+                                var r: Float = 0, r2: Float = 0
+                                for i in 0..<hw { let d = p[i] - shift; r += d; r2 += d * d }
+                                sum += Double(r); sq += Double(r2)
+                            }
+                            let m = sum / Double(count)
+                            mp.value[c] = Float(m + Double(shift))
+                            sp.value[c] = Float(Swift.max(sq / Double(count) - m * m, 0))  // biased variance, stored temporarily
                         }
                     }
                 }

@@ -24,6 +24,9 @@ public final class Conv2d: Layer {
     public var needsInputGradient = true
     private var input: Tensor?
     private var geometry: ConvGeometry?
+    private var columns: Tensor?
+    /// Largest im2col cache (floats) a layer keeps from forward for backward; above it, backward recomputes.
+    nonisolated(unsafe) public static var columnCacheLimit = 48 * 1024 * 1024
 
     public init(_ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Padding = .symmetric(0),
                 dilation: Int = 1, groups: Int = 1, bias: Bool = true, weightInit: Init = .kaimingUniformDefault, rng: inout RNG) {
@@ -79,7 +82,10 @@ public final class Conv2d: Layer {
     public func forward(_ x: Tensor) -> Tensor {
         let g = geometry(for: x.shape)
         let y = Tensor(uninitialized: [g.batch, outChannels, g.outHeight, g.outWidth])
-        ConvKernels.forward(x: x.pointer, w: weight.value.pointer, bias: bias?.value.pointer, y: y.pointer, g)
+        // In training, keep the im2col matrices for backward when they fit the budget.
+        let size = ConvKernels.columnBufferSize(g)
+        columns = isTraining && weight.trainable && size <= Self.columnCacheLimit ? Tensor(uninitialized: [size]) : nil
+        ConvKernels.forward(x: x.pointer, w: weight.value.pointer, bias: bias?.value.pointer, y: y.pointer, g, columns: columns?.pointer)
         if isTraining { input = x; geometry = g }
         return y
     }
@@ -91,8 +97,9 @@ public final class Conv2d: Layer {
         let dx = needsInputGradient ? Tensor(uninitialized: x.shape) : nil
         ConvKernels.backward(x: x.pointer, w: weight.value.pointer, dy: dy.pointer, dx: dx?.pointer,
                              dw: weight.trainable ? weight.grad.pointer : nil,
-                             dbias: (bias?.trainable ?? false) ? bias!.grad.pointer : nil, g)
+                             dbias: (bias?.trainable ?? false) ? bias!.grad.pointer : nil, g, columns: columns?.pointer)
         input = nil
+        columns = nil
         return dx ?? Tensor(zeros: [0])
     }
 }

@@ -18,6 +18,9 @@ struct Bench: ParsableCommand {
     @Flag(help: "Short timing rounds (for smoke tests).")
     var quick = false
 
+    @Flag(help: "Print per-layer forward/backward milliseconds of a training step instead.")
+    var profile = false
+
     @Option(help: "Only these workloads (comma-separated): cifar-cnn, resnet18-64, mlp-head.")
     var only: String?
 
@@ -41,6 +44,15 @@ struct Bench: ParsableCommand {
         Threads.set(threads ?? Threads.defaultCount)
         let selected = only.map { names in Workload.standard.filter { names.split(separator: ",").map(String.init).contains($0.name) } }
             ?? Workload.standard
+        if profile {
+            for w in selected {
+                print("\(w.name) (batch \(w.batch), \(Threads.count) threads): layer, forward ms, backward ms")
+                for r in LayerProfile.measure(w) {
+                    print("  " + r.name.padding(toLength: 44, withPad: " ", startingAt: 0) + String(format: "%9.2f %9.2f", r.forwardMs, r.backwardMs))
+                }
+            }
+            return
+        }
         let gflops = Benchmark.sgemmGFLOPS(quick: quick)
         var results: [WorkloadResult] = []
         for w in selected {

@@ -50,6 +50,16 @@ final class ConvKernelTests: XCTestCase {
                 assertClose(dxFast, dxSlow, atol: 1e-4, rtol: 1e-4, "dx #\(i) \(g) T\(threads)")
                 assertClose(dwFast, dwSlow, atol: 1e-4, rtol: 1e-4, "dw #\(i) \(g) T\(threads)")
                 assertClose(dbFast, dbSlow, atol: 1e-4, rtol: 1e-4, "dbias #\(i) \(g) T\(threads)")
+
+                // With the im2col matrices kept from forward for backward.
+                let cache = Tensor(uninitialized: [ConvKernels.columnBufferSize(g)])
+                let yCached = Tensor(zeros: yShape), dxCached = Tensor(zeros: x.shape), dwCached = Tensor(zeros: w.shape)
+                ConvKernels.forward(x: x.pointer, w: w.pointer, bias: bias.pointer, y: yCached.pointer, g, columns: cache.pointer)
+                ConvKernels.backward(x: x.pointer, w: w.pointer, dy: dy.pointer, dx: dxCached.pointer, dw: dwCached.pointer, dbias: nil, g,
+                                     columns: cache.pointer)
+                assertClose(yCached, ySlow, atol: 1e-4, rtol: 1e-4, "cached forward #\(i) \(g) T\(threads)")
+                assertClose(dxCached, dxSlow, atol: 1e-4, rtol: 1e-4, "cached dx #\(i) \(g) T\(threads)")
+                assertClose(dwCached, dwSlow, atol: 1e-4, rtol: 1e-4, "cached dw #\(i) \(g) T\(threads)")
             }
         }
     }

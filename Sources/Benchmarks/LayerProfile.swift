@@ -1,0 +1,36 @@
+import Foundation
+import Engine
+import NN
+
+/// Per-layer forward/backward time of a `Sequential` training step, to see where a workload spends.
+public enum LayerProfile {
+    public struct Row: Sendable { public let name: String; public let forwardMs: Double; public let backwardMs: Double }
+
+    public static func measure(_ w: Workload, steps: Int = 5) -> [Row] {
+        let model = w.build()
+        var rng = RNG(seed: 7)
+        let x = Tensor(uninitialized: [w.batch] + w.inputShape)
+        for i in 0..<x.count { x.pointer[i] = rng.normal() }
+        let labels = (0..<w.batch).map { _ in rng.below(w.classes) }
+        model.needsInputGradient = false
+        model.setTraining(true)
+        let layers = model.layers
+        var fwd = [Double](repeating: 0, count: layers.count), bwd = fwd
+        func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+        for step in 0..<(steps + 1) {
+            var h = x
+            for (i, (_, l)) in layers.enumerated() {
+                let t = now(); h = l.forward(h)
+                if step > 0 { fwd[i] += Double(now() - t) / 1e6 }
+            }
+            var g = SoftmaxCrossEntropy.evaluate(logits: h, labels: labels).gradient
+            for (i, (_, l)) in layers.enumerated().reversed() {
+                let t = now(); g = l.backward(g)
+                if step > 0 { bwd[i] += Double(now() - t) / 1e6 }
+            }
+            model.zeroGradients()
+        }
+        return layers.enumerated().map { Row(name: "\($0.element.0) \($0.element.1.summary)", forwardMs: fwd[$0.offset] / Double(steps),
+                                             backwardMs: bwd[$0.offset] / Double(steps)) }
+    }
+}
