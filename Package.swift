@@ -12,7 +12,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "grow", targets: ["grow"]),
-        .library(name: "GrowingBrain", targets: ["Engine", "NN", "Training"]),
+        .library(name: "GrowingBrain", targets: ["Engine", "Datasets", "NN", "Training"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -22,8 +22,13 @@ let package = Package(
         // System libraries: the only place C enters the project.
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CJPEG", path: "Sources/CJPEG", providers: [.apt(["libjpeg62-turbo-dev"])]),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         // Layer 0: tensors, kernels (GEMM seam, im2col, pooling, elementwise), RNG, threads.
         .target(name: "Engine", dependencies: ["COpenBLAS"], swiftSettings: fast),
+        // Layer 0': data sets (IDX, CSV, image folders), transforms, few-shot sampling, loader, fetch.
+        .target(name: "Datasets", dependencies: ["Engine", "CZlib", "CJPEG", "CPNG"], swiftSettings: fast),
         // Layer 1: layers with forward+backward, containers, loss, named parameters, safetensors.
         .target(name: "NN", dependencies: ["Engine"], swiftSettings: fast),
         // Layer 2: optimizers, schedules.
@@ -31,13 +36,14 @@ let package = Package(
         // Benchmark workloads (kept out of the library proper).
         .target(name: "Benchmarks", dependencies: ["Engine", "NN", "Training"], swiftSettings: fast),
         .executableTarget(name: "grow", dependencies: [
-            "Engine", "NN", "Training", "Benchmarks",
+            "Engine", "NN", "Training", "Benchmarks", "Datasets",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: fast),
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
         .testTarget(name: "NNTests", dependencies: ["Engine", "NN", "Training"],
                     resources: [.copy("Fixtures")]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Engine", "Datasets"]),
         .testTarget(name: "TrainingTests", dependencies: ["Engine", "NN", "Training"]),
     ]
 )
