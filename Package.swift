@@ -12,7 +12,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "grow", targets: ["grow"]),
-        .library(name: "GrowingBrain", targets: ["Engine", "Datasets", "NN", "Training"]),
+        .library(name: "GrowingBrain", targets: ["Engine", "Datasets", "NN", "Training", "Growth"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -33,10 +33,12 @@ let package = Package(
         .target(name: "NN", dependencies: ["Engine"], swiftSettings: fast),
         // Layer 2: optimizers, schedules.
         .target(name: "Training", dependencies: ["Engine", "NN"], swiftSettings: fast),
+        // Layer 3: growth operations (WA, DA, DWA, WWA, normalise-and-scale, inits), specs, fine-tuning depth.
+        .target(name: "Growth", dependencies: ["Engine", "NN"], swiftSettings: fast),
         // Benchmark workloads (kept out of the library proper).
         .target(name: "Benchmarks", dependencies: ["Engine", "NN", "Training"], swiftSettings: fast),
         .executableTarget(name: "grow", dependencies: [
-            "Engine", "NN", "Training", "Benchmarks", "Datasets",
+            "Engine", "NN", "Training", "Benchmarks", "Datasets", "Growth",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: fast),
@@ -44,6 +46,7 @@ let package = Package(
         .testTarget(name: "NNTests", dependencies: ["Engine", "NN", "Training"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "DatasetsTests", dependencies: ["Engine", "Datasets"]),
+        .testTarget(name: "GrowthTests", dependencies: ["Engine", "NN", "Training", "Growth"]),
         .testTarget(name: "TrainingTests", dependencies: ["Engine", "NN", "Training"]),
     ]
 )

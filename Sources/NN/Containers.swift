@@ -24,8 +24,15 @@ public final class Sequential: Layer {
     }
     public func index(of name: String) -> Int? { layers.firstIndex { $0.0 == name } }
 
+    /// Backward stops at this layer index (layers below are frozen and need no gradient).
+    public var backwardFloor = 0
+
     public func forward(_ x: Tensor) -> Tensor { layers.reduce(x) { $1.1.forward($0) } }
-    public func backward(_ dy: Tensor) -> Tensor { layers.reversed().reduce(dy) { $1.1.backward($0) } }
+    public func backward(_ dy: Tensor) -> Tensor {
+        var g = dy
+        for i in layers.indices.reversed() where i >= backwardFloor { g = layers[i].1.backward(g) }
+        return backwardFloor == 0 ? g : Tensor(zeros: [0])
+    }
 }
 
 /// Branches that read the same input, joined by concatenation along axis 1 (channels or features).

@@ -57,6 +57,10 @@ final class LayerGradientTests: XCTestCase {
         check.check(d, input: gaussianTensor([3, 10], seed: 7), reset: { d.rng = start })
     }
 
+    func testSelectFeatures() {
+        check.check(SelectFeatures(2..<5), input: gaussianTensor([3, 7], seed: 4))
+    }
+
     func testFlattenAndContainers() {
         var rng = RNG(seed: 3)
         check.check(Sequential([Conv2d(2, 3, kernel: 3, rng: &rng), Flatten(), Linear(12, 4, rng: &rng)]),

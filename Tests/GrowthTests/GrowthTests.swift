@@ -1,0 +1,193 @@
+import XCTest
+@testable import Engine
+@testable import NN
+@testable import Training
+@testable import Growth
+
+/// What each growth operation promises, old and new units checked separately, by max-abs difference.
+final class GrowthTests: XCTestCase {
+    override func setUp() { Threads.set(1) }
+
+    let inputShape = [1, 16, 16]
+
+    func base(seed: UInt64 = 1) throws -> GrownNetwork {
+        let net = try GrownNetwork.base(inputShape: inputShape, classes: 5, seed: seed)
+        net.model.setTraining(false)
+        return net
+    }
+
+    func input(_ n: Int = 4, seed: UInt64 = 9) -> Tensor {
+        var rng = RNG(seed: seed)
+        let x = Tensor(uninitialized: [n] + inputShape)
+        for i in 0..<x.count { x.pointer[i] = rng.uniform() }
+        return x
+    }
+
+    func maxAbsDiff(_ a: Tensor, _ b: Tensor) -> Float {
+        XCTAssertEqual(a.shape, b.shape)
+        return zip(a.array, b.array).map { abs($0 - $1) }.max() ?? 0
+    }
+
+    /// Growth steps of a method without the final new classifier (which changes the function by design).
+    func growthOnly(_ method: GrowthMethod, init initialization: NewUnitInit, normalize: Bool, units: Int = 24) -> [GrowthStep] {
+        method.steps(units: units, classes: 5, initialization: initialization, normalize: normalize, initialScale: 20, seed: 3)
+            .filter { $0.operation != .newClassifier }
+    }
+
+    func testNet2NetGrowthPreservesTheFunction() throws {
+        let net = try base()
+        let x = input()
+        let before = net.model.forward(x)
+        for method in [GrowthMethod.wa, .da, .dwa, .wwa] {
+            let (grown, _) = try net.grow(growthOnly(method, init: .net2net, normalize: false))
+            grown.model.setTraining(false)
+            let after = grown.model.forward(x)
+            XCTAssertLessThanOrEqual(maxAbsDiff(after, before), 1e-5, "\(method) net2net changed the outputs")
+            XCTAssertGreaterThan(grown.model.parameterCounts.total, net.model.parameterCounts.total, "\(method) added units")
+        }
+    }
+
+    func testGrowthIsPureAndLogged() throws {
+        let net = try base()
+        let x = input()
+        let before = net.model.forward(x)
+        let names = net.model.namedParameters().map(\.name)
+        let (grown, _) = try net.grow(GrowthMethod.wwa.steps(units: 8, classes: 3, initialization: .random, normalize: true, initialScale: 20, seed: 1))
+        XCTAssertEqual(net.model.namedParameters().map(\.name), names, "the old network keeps its structure")
+        XCTAssertEqual(maxAbsDiff(net.model.forward(x), before), 0, "the old network keeps its function")
+        XCTAssertEqual(grown.spec.growth.map(\.operation), [.widen, .widen, .newClassifier])
+        XCTAssertEqual(grown.spec.classes, 3)
+        // The spec alone rebuilds the same architecture.
+        let rebuilt = try grown.spec.build()
+        XCTAssertEqual(rebuilt.namedParameters().map(\.name), grown.model.namedParameters().map(\.name))
+        XCTAssertEqual(rebuilt.namedParameters().map(\.parameter.shape), grown.model.namedParameters().map(\.parameter.shape))
+    }
+
+    func testRandomWideningKeepsOldUnitsAndNormalisesEachBlock() throws {
+        let net = try base()
+        let x = input()
+        let oldFC7 = net.model.layer(at: "fc7.linear") as! Linear
+        // FC7 activations of the original network.
+        let trunkOut = Sequential(Array(net.model.layers.prefix(4)))   // trunk, flatten, fc6, drop6
+        let h6 = trunkOut.forward(x)
+        let oldActivations = net.model.layer(at: "fc7")!.forward(h6)
+
+        let (grown, map) = try net.grow(growthOnly(.wa, init: .random, normalize: true))
+        grown.model.setTraining(false)
+        let fc7 = grown.model.layer(at: "fc7") as! Parallel
+        let keptLinear = grown.model.layer(at: "fc7.old.linear") as! Linear
+        XCTAssertEqual(maxAbsDiff(keptLinear.weight.value, oldFC7.weight.value), 0, "old FC7 weights untouched")
+        XCTAssertEqual(maxAbsDiff(keptLinear.bias!.value, oldFC7.bias!.value), 0)
+        // Old units' activations (before their normalisation) are the original FC7 activations.
+        let oldBranch = grown.model.layer(at: "fc7.old") as! Sequential
+        let relu = Sequential([oldBranch.layers[0].1, oldBranch.layers[1].1]).forward(h6)
+        XCTAssertEqual(maxAbsDiff(relu, oldActivations), 0, "old activations untouched")
+        // Each block has unit norm before scaling, and γ starts at 20.
+        let y = fc7.forward(h6)
+        for (range, label) in [(0..<512, "old"), (512..<536, "new")] {
+            for b in 0..<y.shape[0] {
+                var s: Float = 0
+                for j in range { let v = y[b, j] / 20; s += v * v }
+                XCTAssertEqual(s, 1, accuracy: 1e-4, "\(label) block of example \(b) has unit norm before scaling")
+            }
+        }
+        for scale in ["fc7.old.norm.scale", "fc7.new.norm.scale"] {
+            let p = grown.model.namedParameters().first { $0.name == scale }!.parameter
+            XCTAssertTrue(p.value.array.allSatisfy { $0 == 20 }, "\(scale) starts at 20")
+            XCTAssertTrue(map.newParameters.contains(scale))
+        }
+        XCTAssertEqual(map.sources["fc7.old.linear.weight"], "fc7.linear.weight")
+        XCTAssertEqual(map.sources["fc8.weight"], "fc8.weight", "the consumer keeps its identity")
+        XCTAssertEqual((grown.model.layer(at: "fc8") as! Linear).inFeatures, 536, "the consumer reads S more inputs")
+    }
+
+    func testWWAOldFC7ReadsOnlyFC6() throws {
+        let (grown, _) = try base().grow(growthOnly(.wwa, init: .random, normalize: true, units: 16))
+        XCTAssertEqual((grown.model.layer(at: "fc6.new.linear") as! Linear).outFeatures, 8)
+        XCTAssertEqual((grown.model.layer(at: "fc7.old.select") as! SelectFeatures).range, 0..<512)
+        XCTAssertEqual((grown.model.layer(at: "fc7.old.linear") as! Linear).inFeatures, 512)
+        XCTAssertEqual((grown.model.layer(at: "fc7.new.linear") as! Linear).inFeatures, 520, "FC7+ reads [FC6, FC6+]")
+        XCTAssertEqual((grown.model.layer(at: "fc8") as! Linear).inFeatures, 528)
+    }
+
+    func testDWAPutsFCaOnTheWidenedLayer() throws {
+        let (grown, _) = try base().grow(growthOnly(.dwa, init: .random, normalize: true, units: 16))
+        XCTAssertEqual(grown.model.layers.map(\.0), ["trunk", "flatten", "fc6", "drop6", "fc7", "drop7", "fca", "fc8"])
+        XCTAssertEqual((grown.model.layer(at: "fca.linear") as! Linear).inFeatures, 528)
+        XCTAssertNotNil(grown.model.layer(at: "fca.norm"), "DA normalises the new layer's output")
+    }
+
+    func testGradientsReachNewUnitsThroughTheOptimizer() throws {
+        let (grown, map) = try base().grow(GrowthMethod.wa.steps(units: 8, classes: 3, initialization: .random, normalize: true, initialScale: 20, seed: 2))
+        FineTuneDepth.new.apply(to: grown.model, newParameters: map.newParameters)
+        grown.model.setTraining(true)
+        let sgd = SGD(model: grown.model, learningRate: 0.1, momentum: 0.9)
+        XCTAssertEqual(Set(sgd.parameters.map(\.name)), map.newParameters)
+        let newWeight = grown.model.namedParameters().first { $0.name == "fc7.new.linear.weight" }!.parameter
+        let before = newWeight.value.copy()
+        let loss = SoftmaxCrossEntropy.evaluate(logits: grown.model.forward(input(8)), labels: [0, 1, 2, 0, 1, 2, 0, 1])
+        _ = grown.model.backward(loss.gradient)
+        sgd.step()
+        XCTAssertGreaterThan(maxAbsDiff(newWeight.value, before), 0, "new units were updated")
+    }
+
+    func testDepthFreezesExactlyTheExpectedParameters() throws {
+        let steps = GrowthMethod.wa.steps(units: 8, classes: 3, initialization: .random, normalize: true, initialScale: 20, seed: 2)
+        let expected: [FineTuneDepth: Set<String>] = [
+            .new: ["fc7.old.norm.scale", "fc7.new.linear.weight", "fc7.new.linear.bias", "fc7.new.norm.scale", "fc8.weight", "fc8.bias"],
+            .fc7: ["fc7.old.linear.weight", "fc7.old.linear.bias"],
+            .fc6: ["fc6.linear.weight", "fc6.linear.bias"],
+            .all: ["trunk.conv1.weight", "trunk.conv1.bias", "trunk.conv2.weight", "trunk.conv2.bias", "trunk.conv3.weight", "trunk.conv3.bias"],
+        ]
+        var cumulative: Set<String> = []
+        for depth in FineTuneDepth.allCases {
+            cumulative.formUnion(expected[depth]!)
+            let (grown, map) = try base().grow(steps)
+            depth.apply(to: grown.model, newParameters: map.newParameters)
+            grown.model.setTraining(true)
+            let before = Dictionary(uniqueKeysWithValues: grown.model.namedParameters().map { ($0.name, $0.parameter.value.copy()) })
+            let sgd = SGD(model: grown.model, learningRate: 0.1, momentum: 0.9)
+            let loss = SoftmaxCrossEntropy.evaluate(logits: grown.model.forward(input(6)), labels: [0, 1, 2, 0, 1, 2])
+            _ = grown.model.backward(loss.gradient)
+            sgd.step()
+            let changed = Set(grown.model.namedParameters().filter { maxAbsDiff($0.parameter.value, before[$0.name]!) > 0 }.map(\.name))
+            XCTAssertEqual(changed, cumulative, "depth \(depth.label)")
+            for (name, p) in grown.model.namedParameters() {
+                XCTAssertEqual(p.lrMultiplier, map.newParameters.contains(name) ? 10 : 1, name)
+            }
+        }
+    }
+
+    func testGrowthCarriesMomentum() throws {
+        let net = try base()
+        net.model.setTraining(true)
+        let sgd = SGD(model: net.model, learningRate: 0.1, momentum: 0.9)
+        let loss = SoftmaxCrossEntropy.evaluate(logits: net.model.forward(input(5)), labels: [0, 1, 2, 3, 4])
+        _ = net.model.backward(loss.gradient)
+        sgd.step()
+        let (grown, map) = try net.grow(growthOnly(.wa, init: .random, normalize: true, units: 4))
+        let carried = map.carry(sgd.velocity, into: grown.model)
+        XCTAssertEqual(carried["fc7.old.linear.weight"]!.array, sgd.velocity["fc7.linear.weight"]!.array, "old slots copied")
+        XCTAssertTrue(carried["fc7.new.linear.weight"]!.array.allSatisfy { $0 == 0 }, "new slots start at zero")
+        let consumer = carried["fc8.weight"]!, old = sgd.velocity["fc8.weight"]!
+        for r in 0..<5 {
+            for c in 0..<512 { XCTAssertEqual(consumer[r, c], old[r, c]) }
+            for c in 512..<516 { XCTAssertEqual(consumer[r, c], 0) }
+        }
+    }
+
+    func testCopyRandCopiesOldUnitsAndRefusesWhereItCannot() throws {
+        let net = try base()
+        let (grown, _) = try net.grow(growthOnly(.wa, init: .copyRand, normalize: false, units: 6))
+        let old = net.model.layer(at: "fc7.linear") as! Linear, new = grown.model.layer(at: "fc7.new.linear") as! Linear
+        // Every new unit is close to some old unit (noise 0.1 × weight std) and not identical to it.
+        for j in 0..<6 {
+            let row = Array(new.weight.value.array[(j * 512)..<((j + 1) * 512)])
+            let best = (0..<512).map { u in zip(row, old.weight.value.array[(u * 512)..<((u + 1) * 512)]).map { abs($0 - $1) }.max()! }.min()!
+            XCTAssertLessThan(best, 0.05)
+            XCTAssertGreaterThan(best, 0)
+        }
+        XCTAssertThrowsError(try net.grow(growthOnly(.da, init: .copyRand, normalize: false))) { XCTAssertTrue("\($0)".contains("copy+rand")) }
+        XCTAssertThrowsError(try net.grow([GrowthStep(operation: .widen, layer: "fc9", units: 3, seed: 1)])) { XCTAssertTrue("\($0)".contains("fc9")) }
+    }
+}
