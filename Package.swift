@@ -12,7 +12,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "grow", targets: ["grow"]),
-        .library(name: "GrowingBrain", targets: ["Engine", "Datasets", "NN", "Training", "Growth"]),
+        .library(name: "GrowingBrain", targets: ["Engine", "Datasets", "NN", "Training", "Growth", "Experiments"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -35,10 +35,12 @@ let package = Package(
         .target(name: "Training", dependencies: ["Engine", "NN"], swiftSettings: fast),
         // Layer 3: growth operations (WA, DA, DWA, WWA, normalise-and-scale, inits), specs, fine-tuning depth.
         .target(name: "Growth", dependencies: ["Engine", "NN"], swiftSettings: fast),
+        // Layer 4: the paper's protocol: model zoo, fine-tuning, evaluation, checkpoints, comparison, reports.
+        .target(name: "Experiments", dependencies: ["Engine", "Datasets", "NN", "Training", "Growth"], swiftSettings: fast),
         // Benchmark workloads (kept out of the library proper).
         .target(name: "Benchmarks", dependencies: ["Engine", "NN", "Training"], swiftSettings: fast),
         .executableTarget(name: "grow", dependencies: [
-            "Engine", "NN", "Training", "Benchmarks", "Datasets", "Growth",
+            "Engine", "NN", "Training", "Benchmarks", "Datasets", "Growth", "Experiments",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: fast),
@@ -47,6 +49,7 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "DatasetsTests", dependencies: ["Engine", "Datasets"]),
         .testTarget(name: "GrowthTests", dependencies: ["Engine", "NN", "Training", "Growth"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Engine", "NN", "Training", "Growth", "Experiments"]),
         .testTarget(name: "TrainingTests", dependencies: ["Engine", "NN", "Training"]),
     ]
 )

@@ -41,7 +41,8 @@ public final class Parallel: Layer {
     public private(set) var branches: [(String, Layer)]
     public var isTraining = true
     public var needsInputGradient = true { didSet { for (_, b) in branches { b.needsInputGradient = needsInputGradient } } }
-    private var widths: [Int] = []
+    /// Output width of each branch at the last forward (for per-block analyses).
+    public private(set) var widths: [Int] = []
 
     public init(_ branches: [(String, Layer)]) { self.branches = branches }
     public var children: [(String, Layer)] { branches }

@@ -1,0 +1,54 @@
+import Engine
+
+/// One mini-batch: images [N, C, H, W] (or features [N, F]) and their class labels.
+public struct Batch: @unchecked Sendable {
+    public let inputs: Tensor
+    public let labels: [Int]
+    public init(inputs: Tensor, labels: [Int]) {
+        precondition(inputs.shape.first == labels.count, "Batch: \(labels.count) labels for inputs \(inputs.shape)")
+        self.inputs = inputs; self.labels = labels
+    }
+}
+
+/// Something that yields the batches of one epoch (a data loader, or cached features).
+public protocol BatchSource {
+    /// Batches per epoch.
+    var batchCount: Int { get }
+    /// Examples per epoch.
+    var exampleCount: Int { get }
+    /// The batches of epoch `epoch` (0-based), in order; shuffling, if any, is seeded by the epoch.
+    func batches(epoch: Int) -> AnyIterator<Batch>
+}
+
+/// In-memory examples served in seeded shuffled (or fixed) order — cached features, small sets, tests.
+public struct TensorBatches: BatchSource {
+    public let inputs: Tensor
+    public let labels: [Int]
+    public let batchSize: Int
+    public let shuffleSeed: UInt64?
+
+    public init(inputs: Tensor, labels: [Int], batchSize: Int, shuffleSeed: UInt64?) {
+        precondition(inputs.shape.first == labels.count, "TensorBatches: \(labels.count) labels for \(inputs.shape)")
+        precondition(batchSize > 0, "TensorBatches: batch size must be positive")
+        self.inputs = inputs; self.labels = labels; self.batchSize = batchSize; self.shuffleSeed = shuffleSeed
+    }
+
+    public var exampleCount: Int { labels.count }
+    public var batchCount: Int { (labels.count + batchSize - 1) / batchSize }
+
+    public func batches(epoch: Int) -> AnyIterator<Batch> {
+        var order = Array(0..<labels.count)
+        if let seed = shuffleSeed { var rng = RNG(seed: seed &+ UInt64(epoch) &* 0x9E37_79B9); rng.shuffle(&order) }
+        let row = inputs.count / Swift.max(labels.count, 1)
+        let rest = Array(inputs.shape.dropFirst())
+        var start = 0
+        return AnyIterator {
+            guard start < order.count else { return nil }
+            let idx = order[start..<Swift.min(start + batchSize, order.count)]
+            start += batchSize
+            let x = Tensor(uninitialized: [idx.count] + rest)
+            for (j, i) in idx.enumerated() { (x.pointer + j * row).update(from: inputs.pointer + i * row, count: row) }
+            return Batch(inputs: x, labels: idx.map { labels[$0] })
+        }
+    }
+}

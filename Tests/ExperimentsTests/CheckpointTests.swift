@@ -1,0 +1,83 @@
+import XCTest
+@testable import Engine
+@testable import NN
+@testable import Training
+@testable import Growth
+@testable import Experiments
+
+final class CheckpointTests: XCTestCase {
+    override func setUp() { Threads.set(1) }
+
+    var directory: URL!
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("grow-ckpt-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }
+
+    func grownNetwork() throws -> (GrownNetwork, GrowthMap) {
+        let base = try GrownNetwork.base(inputShape: [1, 16, 16], classes: 4, seed: 2)
+        return try base.grow(GrowthMethod.dwa.steps(units: 6, classes: 3, initialization: .random, normalize: true, initialScale: 10, seed: 5))
+    }
+
+    func input() -> Tensor {
+        var rng = RNG(seed: 1)
+        let x = Tensor(uninitialized: [3, 1, 16, 16])
+        for i in 0..<x.count { x.pointer[i] = rng.uniform() }
+        return x
+    }
+
+    func testRoundTripOfAGrownNetwork() throws {
+        let (net, map) = try grownNetwork()
+        net.model.setTraining(false)
+        let record = TrainingRecord(command: "finetune", dataset: "test", method: "dwa", epochs: 1, steps: 3, batchSize: 2,
+                                    learningRate: 0.01, seed: 5, testAccuracy: 0.5, seconds: 1)
+        let velocity = ["fca.linear.weight": Tensor(shape: [6, 518], repeating: 0.25)]
+        let url = directory.appendingPathComponent("model.safetensors")
+        try Checkpoint(network: net, history: [record], velocity: velocity, newParameters: map.newParameters).save(to: url)
+
+        let loaded = try Checkpoint.load(from: url)
+        loaded.network.model.setTraining(false)
+        XCTAssertEqual(loaded.network.spec, net.spec, "growth log intact")
+        XCTAssertEqual(loaded.network.model.forward(input()).array, net.model.forward(input()).array, "identical outputs")
+        XCTAssertEqual(loaded.velocity["fca.linear.weight"]?.array, velocity["fca.linear.weight"]!.array)
+        XCTAssertEqual(loaded.newParameters, map.newParameters)
+        XCTAssertEqual(loaded.history.first?.method, "dwa")
+    }
+
+    func testRefusesFilesThatAreNotCheckpointsOrDoNotFit() throws {
+        let plain = directory.appendingPathComponent("plain.safetensors")
+        try SafeTensors.write([("w", Tensor(zeros: [2]))], to: plain)
+        XCTAssertThrowsError(try Checkpoint.load(from: plain)) { XCTAssertTrue("\($0)".contains("not a GrowingBrain checkpoint"), "\($0)") }
+
+        let (net, _) = try grownNetwork()
+        let url = directory.appendingPathComponent("a.safetensors")
+        try Checkpoint(network: net, history: []).save(to: url)
+        // Same metadata, weights of a different architecture.
+        let file = try SafeTensors.read(contentsOf: url)
+        var tensors = file.order.map { ($0, file.tensors[$0]!) }
+        tensors[tensors.firstIndex { $0.0 == "fc8.weight" }!].1 = Tensor(zeros: [7, 6])
+        let bad = directory.appendingPathComponent("bad.safetensors")
+        try SafeTensors.write(tensors.map { (name: $0.0, tensor: $0.1) }, metadata: file.metadata, to: bad)
+        XCTAssertThrowsError(try Checkpoint.load(from: bad)) { XCTAssertTrue("\($0)".contains("fc8.weight: expected shape [3, 6]"), "\($0)") }
+
+        var metadata = file.metadata
+        metadata["format_version"] = "99"
+        let future = directory.appendingPathComponent("future.safetensors")
+        try SafeTensors.write(tensors.map { (name: $0.0, tensor: $0.1) }, metadata: metadata, to: future)
+        XCTAssertThrowsError(try Checkpoint.load(from: future)) { XCTAssertTrue("\($0)".contains("version 99"), "\($0)") }
+
+        XCTAssertThrowsError(try Checkpoint.load(from: directory.appendingPathComponent("missing.safetensors")))
+    }
+
+    func testEvaluationReportsPerBlockAccuracyForWidenedNetworks() throws {
+        let base = try GrownNetwork.base(inputShape: [1, 16, 16], classes: 4, seed: 2)
+        let (wa, _) = try base.grow(GrowthMethod.wa.steps(units: 6, classes: 3, initialization: .random, normalize: true, initialScale: 10, seed: 5))
+        let data = TensorBatches(inputs: input(), labels: [0, 1, 2], batchSize: 2, shuffleSeed: nil)
+        let result = Evaluator.evaluate(wa.model, on: data, classes: 3)
+        XCTAssertEqual(result.count, 3)
+        XCTAssertEqual(Set(result.perBlock.keys), ["old", "new"])
+        XCTAssertEqual(result.confusion.flatMap { $0 }.reduce(0, +), 3)
+        XCTAssertTrue(Evaluator.evaluate(base.model, on: data, classes: 4).perBlock.isEmpty, "no blocks for an ungrown net")
+    }
+}
