@@ -25,7 +25,7 @@ public enum Evaluator {
         var count = 0
         let classifier = model.layers.last!.1
         let body = Sequential(Array(model.layers.dropLast()))
-        for batch in data.batches(epoch: 0) {
+        for batch in data.orderedBatches() {
             let features = body.forward(batch.inputs)
             if count == 0 { blocks = classifierBlocks(model) }   // branch widths are known after a forward
             let predictions = SoftmaxCrossEntropy.predictions(classifier.forward(features))

@@ -18,6 +18,8 @@ public protocol BatchSource {
     var exampleCount: Int { get }
     /// The batches of epoch `epoch` (0-based), in order; shuffling, if any, is seeded by the epoch.
     func batches(epoch: Int) -> AnyIterator<Batch>
+    /// Every example once in index order, without augmentation (evaluation, feature caching).
+    func orderedBatches() -> AnyIterator<Batch>
 }
 
 /// In-memory examples served in seeded shuffled (or fixed) order — cached features, small sets, tests.
@@ -39,6 +41,12 @@ public struct TensorBatches: BatchSource {
     public func batches(epoch: Int) -> AnyIterator<Batch> {
         var order = Array(0..<labels.count)
         if let seed = shuffleSeed { var rng = RNG(seed: seed &+ UInt64(epoch) &* 0x9E37_79B9); rng.shuffle(&order) }
+        return batches(order)
+    }
+
+    public func orderedBatches() -> AnyIterator<Batch> { batches(Array(0..<labels.count)) }
+
+    func batches(_ order: [Int]) -> AnyIterator<Batch> {
         let row = inputs.count / Swift.max(labels.count, 1)
         let rest = Array(inputs.shape.dropFirst())
         var start = 0

@@ -1,0 +1,82 @@
+import Foundation
+import Engine
+import NN
+import Training
+import Growth
+
+/// The paper's fine-tuning protocol (section 4): grow (or just replace the classifier), freeze to a
+/// depth, train new parameters at 10× the base learning rate with SGD (momentum 0.9, weight decay 5e-4)
+/// and a step decay ×0.1, then evaluate.
+public struct FineTuneConfig: Codable, Sendable, Equatable {
+    public var method: GrowthMethod = .wa
+    public var units: Int = 256
+    public var normalize: Bool = true
+    public var initialScale: Float = 20
+    public var initialization: NewUnitInit = .random
+    public var depth: FineTuneDepth = .all
+    public var epochs: Int = 30
+    public var batchSize: Int = 32
+    /// Base rate for pre-trained layers (new ones get ×10). With γ = 20 the classifier after a normalised
+    /// block sees inputs of norm 20, so larger rates diverge; 0.001 is the rate CNN-DM used with the paper.
+    public var learningRate: Float = 0.001
+    public var momentum: Float = 0.9
+    public var weightDecay: Float = 5e-4
+    /// The learning rate drops ×`decay` after this fraction of the training steps.
+    public var decayAt: Double = 0.7
+    public var decay: Float = 0.1
+    public var newLearningRateMultiplier: Float = 10
+    public var seed: UInt64 = 1
+
+    public init() {}
+
+    /// The growth steps for `classes` target classes.
+    public func steps(classes: Int) -> [GrowthStep] {
+        method.steps(units: units, classes: classes, initialization: initialization, normalize: normalize,
+                     initialScale: initialScale, seed: seed &* 7919)
+    }
+}
+
+/// What one fine-tuning run produced.
+public struct FineTuneOutcome {
+    public let network: GrownNetwork
+    public let map: GrowthMap
+    public let evaluation: EvaluationResult
+    public let curve: [Trainer.CurvePoint]
+    public let seconds: Double
+    public let steps: Int
+    public let velocity: [String: Tensor]
+}
+
+public enum FineTune {
+    /// Grows `source` for the target and trains it. `train`/`test` yield target images; when the
+    /// depth leaves a frozen bottom and `cacheFrozenFeatures` is set (no augmentation in `train`),
+    /// the frozen layers run once per image and the head trains on their outputs.
+    public static func run(source: GrownNetwork, config: FineTuneConfig, classes: Int, train: BatchSource, test: BatchSource,
+                           cacheFrozenFeatures: Bool, progress: ProgressDisplay? = nil) throws -> FineTuneOutcome {
+        let started = Date()
+        let (network, map) = try source.grow(config.steps(classes: classes))
+        config.depth.apply(to: network.model, newParameters: map.newParameters, newLearningRateMultiplier: config.newLearningRateMultiplier)
+
+        // Either the whole model on images, or the head on cached features.
+        var trainable: Sequential = network.model
+        var trainData = train, testData = test
+        if cacheFrozenFeatures, let split = FrozenPrefix(network.model) {
+            let (trainX, trainY) = split.features(of: train)
+            let (testX, testY) = split.features(of: test)
+            trainable = split.head
+            trainData = TensorBatches(inputs: trainX, labels: trainY, batchSize: config.batchSize, shuffleSeed: config.seed)
+            testData = TensorBatches(inputs: testX, labels: testY, batchSize: 256, shuffleSeed: nil)
+        }
+        let optimizer = SGD(model: trainable, learningRate: config.learningRate, momentum: config.momentum, weightDecay: config.weightDecay)
+        let totalSteps = config.epochs * trainData.batchCount
+        let schedule = StepSchedule(base: config.learningRate, stepSize: max(1, Int(Double(totalSteps) * config.decayAt)), gamma: config.decay)
+        let trainer = Trainer(model: trainable, optimizer: optimizer,
+                              options: .init(epochs: config.epochs, schedule: schedule, evaluateEvery: max(1, totalSteps / 20)))
+        trainer.progress = progress
+        let evalData = testData
+        try trainer.fit(trainData) { Evaluator.evaluate(trainable, on: evalData, classes: classes).top1 }
+        let evaluation = Evaluator.evaluate(trainable, on: testData, classes: classes)
+        return FineTuneOutcome(network: network, map: map, evaluation: evaluation, curve: trainer.curve,
+                               seconds: Date().timeIntervalSince(started), steps: trainer.step, velocity: optimizer.velocity)
+    }
+}
