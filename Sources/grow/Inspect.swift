@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import NN
+import Growth
+import Experiments
+
+/// `grow inspect FILE`: what a checkpoint holds.
+struct Inspect: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show a checkpoint's layers, shapes, parameter counts, growth log and training provenance.")
+
+    @Argument(help: "A checkpoint written by `grow pretrain` or `grow finetune`.")
+    var file: String
+
+    func validate() throws {
+        guard FileManager.default.fileExists(atPath: file) else {
+            throw ValidationError("No file at \(file). Give the path of a checkpoint made by `grow pretrain` or `grow finetune`.")
+        }
+    }
+
+    func run() throws {
+        let checkpoint = try Checkpoint.load(from: URL(fileURLWithPath: file))
+        let net = checkpoint.network
+        print("checkpoint: \(file)")
+        print("architecture: \(net.spec.architecture), input \(net.spec.inputShape.map(String.init).joined(separator: "×")), \(net.spec.classes) classes")
+        print("\nlayers:")
+        for (name, layer) in net.model.namedLayers() where !name.isEmpty {
+            let depth = name.split(separator: ".").count
+            let params = layer.localParameters.map { "\($0.0) \($0.1.shape)" }.joined(separator: ", ")
+            print(String(repeating: "  ", count: depth) + "\(name.split(separator: ".").last!): \(layer.summary)" + (params.isEmpty ? "" : "  [\(params)]"))
+        }
+        let counts = net.model.parameterCounts
+        let newCount = net.model.namedParameters().filter { checkpoint.newParameters.contains($0.name) }.reduce(0) { $0 + $1.parameter.value.count }
+        print("\nparameters: \(counts.total) total, \(newCount) added by the latest growth")
+        print("\ngrowth log:" + (net.spec.growth.isEmpty ? " (none: a base network)" : ""))
+        for (i, step) in net.spec.growth.enumerated() { print("  \(i + 1). \(step.summary) [seed \(step.seed)]") }
+        print("\nhistory:")
+        for r in checkpoint.history {
+            var line = "  \(r.date) \(r.command) on \(r.dataset)"
+            if let m = r.method { line += ", method \(m)" }
+            if let d = r.depth { line += ", depth \(d)" }
+            if let s = r.shots { line += ", \(s) shots/class" }
+            line += ", \(r.epochs) epochs (\(r.steps) steps, batch \(r.batchSize), lr \(r.learningRate)), seed \(r.seed)"
+            if let a = r.testAccuracy { line += String(format: ", test accuracy %.2f%%", 100 * a) }
+            line += String(format: ", %.0f s on %d threads, grow %@", r.seconds, r.threads, r.version)
+            print(line)
+        }
+    }
+}
