@@ -45,6 +45,8 @@ public struct FineTuneOutcome {
     public let seconds: Double
     public let steps: Int
     public let velocity: [String: Tensor]
+    /// Learning pace of old vs new units (widened networks only).
+    public let pace: [PacePoint]
 }
 
 public enum FineTune {
@@ -73,10 +75,15 @@ public enum FineTune {
         let trainer = Trainer(model: trainable, optimizer: optimizer,
                               options: .init(epochs: config.epochs, schedule: schedule, evaluateEvery: max(1, totalSteps / 20)))
         trainer.progress = progress
+        let every = max(1, totalSteps / 20)
+        let pace = trainData.orderedBatches().next().flatMap { LearningPaceProbe(model: trainable, probe: $0.inputs) }
+        trainer.onGradients = { step in if step % every == 0 || step == 1 { pace?.recordGradients() } }
+        trainer.afterStep = { step in if step % every == 0 || step == 1 { pace?.record(step: step) } }
         let evalData = testData
         try trainer.fit(trainData) { Evaluator.evaluate(trainable, on: evalData, classes: classes).top1 }
         let evaluation = Evaluator.evaluate(trainable, on: testData, classes: classes)
         return FineTuneOutcome(network: network, map: map, evaluation: evaluation, curve: trainer.curve,
-                               seconds: Date().timeIntervalSince(started), steps: trainer.step, velocity: optimizer.velocity)
+                               seconds: Date().timeIntervalSince(started), steps: trainer.step, velocity: optimizer.velocity,
+                               pace: pace?.points ?? [])
     }
 }

@@ -42,7 +42,9 @@ public final class Trainer {
     public let options: Options
     public private(set) var step = 0
     public private(set) var curve: [CurvePoint] = []
-    /// Called after each optimizer step (for learning-pace probes); receives the step number.
+    /// Called after backward, before the optimizer step (gradients are in place); receives the step number.
+    public var onGradients: ((Int) -> Void)?
+    /// Called after each optimizer step; receives the step number.
     public var afterStep: ((Int) -> Void)?
     public var progress: ProgressDisplay?
 
@@ -66,6 +68,7 @@ public final class Trainer {
                 guard result.loss.isFinite else { throw Stop.nonFiniteLoss(step: step, lastFinite: lastFinite) }
                 lastFinite = Double(result.loss)
                 _ = model.backward(result.gradient)
+                onGradients?(step + 1)
                 optimizer.step()
                 step += 1
                 afterStep?(step)

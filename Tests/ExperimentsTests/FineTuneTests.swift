@@ -39,6 +39,11 @@ final class FineTuneTests: XCTestCase {
         }
         XCTAssertEqual(full.evaluation.top1, cached.evaluation.top1)
         XCTAssertEqual(Set(full.evaluation.perBlock.keys), ["old", "new"])
+        // Learning pace was recorded for both blocks, the same with and without the cache.
+        XCTAssertFalse(cached.pace.isEmpty)
+        XCTAssertEqual(Set(cached.pace.last!.gradient.keys), ["old", "new"])
+        XCTAssertGreaterThan(cached.pace.last!.activation["new"]!, 0)
+        for (a, b) in zip(full.pace, cached.pace) { XCTAssertEqual(a.scaledActivation["old"]!, b.scaledActivation["old"]!, accuracy: 1e-4) }
         // The source network is untouched by fine-tuning (growth works on a copy).
         XCTAssertEqual(source.spec.growth.count, 0)
     }

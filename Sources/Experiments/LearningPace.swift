@@ -1,0 +1,85 @@
+import Foundation
+import Engine
+import NN
+
+/// The paper's "learning pace" (section 3): how strongly old and new units of a widened layer
+/// activate and learn. Measured on a fixed probe batch during training, for each block of the
+/// layer feeding the classifier:
+/// - activation: mean over examples of the block's L2 norm *before* normalisation (ReLU output),
+///   divided by √units so blocks of different sizes compare;
+/// - scaled activation: the same after normalise-and-scale (what the classifier sees);
+/// - gradient: RMS over units of the per-unit weight-gradient norm ‖∂L/∂wᵤ‖.
+public struct PacePoint: Codable, Sendable {
+    public let step: Int
+    public let activation: [String: Double]
+    public let scaledActivation: [String: Double]
+    public let gradient: [String: Double]
+}
+
+public final class LearningPaceProbe {
+    let widened: Parallel
+    let below: [Layer]
+    let probe: Tensor
+    public private(set) var points: [PacePoint] = []
+    private var pendingGradient: [String: Double] = [:]
+
+    /// nil unless the classifier of `model` is fed by a widened layer (`Parallel[old, new]`).
+    /// `probe` is a batch of the model's inputs.
+    public init?(model: Sequential, probe: Tensor) {
+        guard let index = model.layers.dropLast().lastIndex(where: { !$0.1.namedParameters().isEmpty }),
+              let parallel = model.layers[index].1 as? Parallel else { return nil }
+        widened = parallel
+        below = model.layers.prefix(index).map(\.1)
+        self.probe = probe
+    }
+
+    /// Call with gradients in place (after backward, before the optimizer step).
+    public func recordGradients() {
+        pendingGradient = [:]
+        for (name, branch) in widened.branches {
+            guard let linear = (branch as? Sequential)?.layer(at: "linear") as? Linear else { continue }
+            let g = linear.weight.grad, (units, width) = (linear.outFeatures, linear.inFeatures)
+            var sum = 0.0
+            for u in 0..<units {
+                var s: Float = 0
+                for i in 0..<width { let v = g.pointer[u * width + i]; s += v * v }
+                sum += Double(s)
+            }
+            pendingGradient[name] = (sum / Double(max(units, 1))).squareRoot()
+        }
+    }
+
+    /// Measures activations on the probe batch (evaluation mode) and stores a point.
+    public func record(step: Int) {
+        var activation: [String: Double] = [:], scaled: [String: Double] = [:]
+        let modes = below.map(\.isTraining) + [widened.isTraining]
+        below.forEach { $0.setTraining(false) }
+        widened.setTraining(false)
+        var h = probe
+        for layer in below { h = layer.forward(h) }
+        for (name, branch) in widened.branches {
+            guard let block = branch as? Sequential else { continue }
+            var x = h
+            for (part, layer) in block.layers {
+                if part == "norm" { activation[name] = meanNorm(x) }
+                x = layer.forward(x)
+            }
+            if activation[name] == nil { activation[name] = meanNorm(x) }
+            scaled[name] = meanNorm(x)
+        }
+        for (layer, mode) in zip(below + [widened], modes) { layer.setTraining(mode) }
+        points.append(PacePoint(step: step, activation: activation, scaledActivation: scaled, gradient: pendingGradient))
+    }
+
+    /// Mean over examples of ‖row‖₂ / √width.
+    func meanNorm(_ x: Tensor) -> Double {
+        let n = x.shape[0], w = x.count / max(n, 1)
+        var total = 0.0
+        for i in 0..<n {
+            var s: Float = 0
+            for j in 0..<w { let v = x.pointer[i * w + j]; s += v * v }
+            total += Double(s.squareRoot()) / Double(w).squareRoot()
+        }
+        return total / Double(max(n, 1))
+    }
+}
