@@ -17,7 +17,7 @@ public struct EvaluationResult: Codable, Sendable {
 
 public enum Evaluator {
     /// Evaluates `model` (a `Sequential` whose last entry is the classifier) on `data`.
-    public static func evaluate(_ model: Sequential, on data: BatchSource, classes: Int) -> EvaluationResult {
+    public static func evaluate(_ model: Sequential, on data: BatchSource, classes: Int) throws -> EvaluationResult {
         model.setTraining(false)
         var confusion = [[Int]](repeating: [Int](repeating: 0, count: classes), count: classes)
         var blocks: [(String, Range<Int>)] = []
@@ -25,7 +25,8 @@ public enum Evaluator {
         var count = 0
         let classifier = model.layers.last!.1
         let body = Sequential(Array(model.layers.dropLast()))
-        for batch in data.orderedBatches() {
+        let batches = data.orderedBatches()
+        while let batch = try batches.next() {
             let features = body.forward(batch.inputs)
             if count == 0 { blocks = classifierBlocks(model) }   // branch widths are known after a forward
             let predictions = SoftmaxCrossEntropy.predictions(classifier.forward(features))

@@ -63,8 +63,8 @@ public enum FineTune {
         var trainable: Sequential = network.model
         var trainData = train, testData = test
         if cacheFrozenFeatures, let split = FrozenPrefix(network.model) {
-            let (trainX, trainY) = split.features(of: train)
-            let (testX, testY) = split.features(of: test)
+            let (trainX, trainY) = try split.features(of: train)
+            let (testX, testY) = try split.features(of: test)
             trainable = split.head
             trainData = TensorBatches(inputs: trainX, labels: trainY, batchSize: config.batchSize, shuffleSeed: config.seed)
             testData = TensorBatches(inputs: testX, labels: testY, batchSize: 256, shuffleSeed: nil)
@@ -76,12 +76,12 @@ public enum FineTune {
                               options: .init(epochs: config.epochs, schedule: schedule, evaluateEvery: max(1, totalSteps / 20)))
         trainer.progress = progress
         let every = max(1, totalSteps / 20)
-        let pace = trainData.orderedBatches().next().flatMap { LearningPaceProbe(model: trainable, probe: $0.inputs) }
+        let pace = try trainData.orderedBatches().next().flatMap { LearningPaceProbe(model: trainable, probe: $0.inputs) }
         trainer.onGradients = { step in if step % every == 0 || step == 1 { pace?.recordGradients() } }
         trainer.afterStep = { step in if step % every == 0 || step == 1 { pace?.record(step: step) } }
         let evalData = testData
-        try trainer.fit(trainData) { Evaluator.evaluate(trainable, on: evalData, classes: classes).top1 }
-        let evaluation = Evaluator.evaluate(trainable, on: testData, classes: classes)
+        try trainer.fit(trainData) { try Evaluator.evaluate(trainable, on: evalData, classes: classes).top1 }
+        let evaluation = try Evaluator.evaluate(trainable, on: testData, classes: classes)
         return FineTuneOutcome(network: network, map: map, evaluation: evaluation, curve: trainer.curve,
                                seconds: Date().timeIntervalSince(started), steps: trainer.step, velocity: optimizer.velocity,
                                pace: pace?.points ?? [])

@@ -26,11 +26,12 @@ public struct FrozenPrefix {
     }
 
     /// Runs the extractor (evaluation mode) over every example of `data` once.
-    public func features(of data: BatchSource) -> (Tensor, [Int]) {
+    public func features(of data: BatchSource) throws -> (Tensor, [Int]) {
         extractor.setTraining(false)
         var parts: [Tensor] = []
         var labels: [Int] = []
-        for batch in data.orderedBatches() {
+        let batches = data.orderedBatches()
+        while let batch = try batches.next() {
             parts.append(extractor.forward(batch.inputs))
             labels += batch.labels
         }

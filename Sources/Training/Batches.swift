@@ -10,6 +10,13 @@ public struct Batch: @unchecked Sendable {
     }
 }
 
+/// The batches of one pass; `next()` throws what the source could not read (a corrupt image).
+public struct BatchIterator {
+    private let produce: () throws -> Batch?
+    public init(_ produce: @escaping () throws -> Batch?) { self.produce = produce }
+    public func next() throws -> Batch? { try produce() }
+}
+
 /// Something that yields the batches of one epoch (a data loader, or cached features).
 public protocol BatchSource {
     /// Batches per epoch.
@@ -17,9 +24,9 @@ public protocol BatchSource {
     /// Examples per epoch.
     var exampleCount: Int { get }
     /// The batches of epoch `epoch` (0-based), in order; shuffling, if any, is seeded by the epoch.
-    func batches(epoch: Int) -> AnyIterator<Batch>
+    func batches(epoch: Int) -> BatchIterator
     /// Every example once in index order, without augmentation (evaluation, feature caching).
-    func orderedBatches() -> AnyIterator<Batch>
+    func orderedBatches() -> BatchIterator
 }
 
 /// In-memory examples served in seeded shuffled (or fixed) order — cached features, small sets, tests.
@@ -38,19 +45,19 @@ public struct TensorBatches: BatchSource {
     public var exampleCount: Int { labels.count }
     public var batchCount: Int { (labels.count + batchSize - 1) / batchSize }
 
-    public func batches(epoch: Int) -> AnyIterator<Batch> {
+    public func batches(epoch: Int) -> BatchIterator {
         var order = Array(0..<labels.count)
         if let seed = shuffleSeed { var rng = RNG(seed: seed &+ UInt64(epoch) &* 0x9E37_79B9); rng.shuffle(&order) }
         return batches(order)
     }
 
-    public func orderedBatches() -> AnyIterator<Batch> { batches(Array(0..<labels.count)) }
+    public func orderedBatches() -> BatchIterator { batches(Array(0..<labels.count)) }
 
-    func batches(_ order: [Int]) -> AnyIterator<Batch> {
+    func batches(_ order: [Int]) -> BatchIterator {
         let row = inputs.count / Swift.max(labels.count, 1)
         let rest = Array(inputs.shape.dropFirst())
         var start = 0
-        return AnyIterator {
+        return BatchIterator {
             guard start < order.count else { return nil }
             let idx = order[start..<Swift.min(start + batchSize, order.count)]
             start += batchSize

@@ -53,14 +53,15 @@ public final class Trainer {
     }
 
     /// Trains over `data`; `evaluate` (if given) returns test accuracy for the curve.
-    public func fit(_ data: BatchSource, evaluate: (() -> Double)? = nil) throws {
+    public func fit(_ data: BatchSource, evaluate: (() throws -> Double)? = nil) throws {
         let totalSteps = options.epochs * data.batchCount
         progress?.start(total: totalSteps)
         var lastFinite: Double?
         for epoch in 0..<options.epochs {
             model.setTraining(true)
             var lossSum = 0.0, correct = 0, seen = 0
-            for batch in data.batches(epoch: epoch) {
+            let batches = data.batches(epoch: epoch)
+            while let batch = try batches.next() {
                 if Interrupt.requested { throw Stop.interrupted(step: step) }
                 optimizer.learningRate = options.schedule.rate(at: step)
                 let logits = model.forward(batch.inputs)
@@ -77,19 +78,19 @@ public final class Trainer {
                 progress?.update(step: step, epoch: epoch + 1, epochs: options.epochs, loss: lossSum / Double(seen),
                                  accuracy: Double(correct) / Double(seen), images: batch.labels.count)
                 if options.evaluateEvery > 0 && step % options.evaluateEvery == 0 {
-                    record(epoch: Double(step) / Double(data.batchCount), loss: lossSum / Double(seen), accuracy: Double(correct) / Double(seen), evaluate)
+                    try record(epoch: Double(step) / Double(data.batchCount), loss: lossSum / Double(seen), accuracy: Double(correct) / Double(seen), evaluate)
                 }
             }
             if options.evaluateEvery == 0 {
-                record(epoch: Double(epoch + 1), loss: lossSum / Double(max(seen, 1)), accuracy: Double(correct) / Double(max(seen, 1)), evaluate)
+                try record(epoch: Double(epoch + 1), loss: lossSum / Double(max(seen, 1)), accuracy: Double(correct) / Double(max(seen, 1)), evaluate)
             }
         }
         progress?.finish()
         model.setTraining(false)
     }
 
-    private func record(epoch: Double, loss: Double, accuracy: Double, _ evaluate: (() -> Double)?) {
-        let test = evaluate?()
+    private func record(epoch: Double, loss: Double, accuracy: Double, _ evaluate: (() throws -> Double)?) throws {
+        let test = try evaluate?()
         model.setTraining(true)
         curve.append(CurvePoint(step: step, epoch: epoch, trainLoss: loss, trainAccuracy: accuracy, testAccuracy: test))
     }

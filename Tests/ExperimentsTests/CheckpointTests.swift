@@ -74,10 +74,10 @@ final class CheckpointTests: XCTestCase {
         let base = try GrownNetwork.base(inputShape: [1, 16, 16], classes: 4, seed: 2)
         let (wa, _) = try base.grow(GrowthMethod.wa.steps(units: 6, classes: 3, initialization: .random, normalize: true, initialScale: 10, seed: 5))
         let data = TensorBatches(inputs: input(), labels: [0, 1, 2], batchSize: 2, shuffleSeed: nil)
-        let result = Evaluator.evaluate(wa.model, on: data, classes: 3)
+        let result = try Evaluator.evaluate(wa.model, on: data, classes: 3)
         XCTAssertEqual(result.count, 3)
         XCTAssertEqual(Set(result.perBlock.keys), ["old", "new"])
         XCTAssertEqual(result.confusion.flatMap { $0 }.reduce(0, +), 3)
-        XCTAssertTrue(Evaluator.evaluate(base.model, on: data, classes: 4).perBlock.isEmpty, "no blocks for an ungrown net")
+        XCTAssertTrue(try Evaluator.evaluate(base.model, on: data, classes: 4).perBlock.isEmpty, "no blocks for an ungrown net")
     }
 }
