@@ -14,7 +14,11 @@ public enum LayerProfile {
         let labels = (0..<w.batch).map { _ in rng.below(w.classes) }
         model.needsInputGradient = false
         model.setTraining(true)
-        let layers = model.layers
+        // Nested Sequentials are opened up so each layer is timed on its own.
+        func flatten(_ s: Sequential, _ prefix: String) -> [(String, Layer)] {
+            s.layers.flatMap { (name, layer) in (layer as? Sequential).map { flatten($0, prefix + name + ".") } ?? [(prefix + name, layer)] }
+        }
+        let layers = flatten(model, "")
         var fwd = [Double](repeating: 0, count: layers.count), bwd = fwd
         func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
         for step in 0..<(steps + 1) {

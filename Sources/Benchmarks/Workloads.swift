@@ -2,6 +2,7 @@ import Foundation
 import Engine
 import NN
 import Training
+import Growth
 
 /// One benchmark workload: a model, an input shape and a class count.
 public struct Workload: Sendable {
@@ -17,6 +18,12 @@ public struct Workload: Sendable {
         Workload(name: "resnet18-64", batch: 32, inputShape: [3, 64, 64], classes: 1000, build: { ReferenceModels.resnet18() }),
         Workload(name: "mlp-head", batch: 128, inputShape: [4096], classes: 100, build: { ReferenceModels.mlpHead() }),
     ]
+
+    /// GrowingBrain's own source network, as `grow pretrain` trains it.
+    public static let miniAlexNet = Workload(name: "mini-alexnet", batch: 128, inputShape: [1, 28, 28], classes: 10,
+                                             build: { MiniAlexNet.build(inputShape: [1, 28, 28], classes: 10, seed: 1) })
+
+    public static let all = standard + [miniAlexNet]
 }
 
 /// Throughput of one workload.

@@ -46,6 +46,8 @@ public final class Trainer {
     public var onGradients: ((Int) -> Void)?
     /// Called after each optimizer step; receives the step number.
     public var afterStep: ((Int) -> Void)?
+    /// Called at the end of each epoch (1-based), after its evaluation (e.g. to save a checkpoint).
+    public var afterEpoch: ((Int) throws -> Void)?
     public var progress: ProgressDisplay?
 
     public init(model: Layer, optimizer: SGD, options: Options) {
@@ -84,6 +86,7 @@ public final class Trainer {
             if options.evaluateEvery == 0 {
                 try record(epoch: Double(epoch + 1), loss: lossSum / Double(max(seen, 1)), accuracy: Double(correct) / Double(max(seen, 1)), evaluate)
             }
+            try afterEpoch?(epoch + 1)
         }
         progress?.finish()
         model.setTraining(false)

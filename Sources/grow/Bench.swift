@@ -21,13 +21,13 @@ struct Bench: ParsableCommand {
     @Flag(help: "Print per-layer forward/backward milliseconds of a training step instead.")
     var profile = false
 
-    @Option(help: "Only these workloads (comma-separated): cifar-cnn, resnet18-64, mlp-head.")
+    @Option(help: "Only these workloads (comma-separated): cifar-cnn, resnet18-64, mlp-head, mini-alexnet.")
     var only: String?
 
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1; got \(threads).") }
         if let only {
-            let known = Set(Workload.standard.map(\.name))
+            let known = Set(Workload.all.map(\.name))
             for name in only.split(separator: ",") where !known.contains(String(name)) {
                 throw ValidationError("Unknown workload '\(name)'. Choose from: \(known.sorted().joined(separator: ", ")).")
             }
@@ -42,7 +42,7 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         Threads.set(threads ?? Threads.defaultCount)
-        let selected = only.map { names in Workload.standard.filter { names.split(separator: ",").map(String.init).contains($0.name) } }
+        let selected = only.map { names in Workload.all.filter { names.split(separator: ",").map(String.init).contains($0.name) } }
             ?? Workload.standard
         if profile {
             for w in selected {

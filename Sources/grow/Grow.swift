@@ -6,5 +6,5 @@ struct Grow: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "grow",
         abstract: "GrowingBrain: transfer learning by growing convolutional networks.",
-        subcommands: [Bench.self])
+        subcommands: [Pretrain.self, Inspect.self, Bench.self])
 }

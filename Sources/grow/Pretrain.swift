@@ -1,0 +1,110 @@
+import ArgumentParser
+import Foundation
+import Engine
+import Datasets
+import Training
+import Growth
+import Experiments
+
+/// `grow pretrain`: train the source network on a full data set and write a checkpoint.
+struct Pretrain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a source network (MiniAlexNet) on a data set and write a checkpoint.",
+        discussion: "Example: grow pretrain --dataset fashion-mnist --epochs 4 --out runs/fashion-mnist.safetensors")
+
+    @Option(help: "Training data: fashion-mnist, animal-mnist, mnist-5k, idx:IMAGES,LABELS, csv:PATH or folder:PATH.")
+    var dataset = "fashion-mnist"
+
+    @Option(help: "Architecture (mini-alexnet).")
+    var model = MiniAlexNet.name
+
+    @Option(help: "Passes over the training set.")
+    var epochs = 4
+
+    @Option(help: "Examples per step.")
+    var batchSize = 128
+
+    @Option(help: "Peak learning rate (linear warm-up, then cosine decay).")
+    var lr: Float = 0.02
+
+    @Option(help: "Seed for initialisation, shuffling and dropout.")
+    var seed: UInt64 = 1
+
+    @Flag(help: "Augment with random 2-pixel shifts.")
+    var augment = false
+
+    @Option(help: "The checkpoint to write.")
+    var out = "runs/source.safetensors"
+
+    @OptionGroup var runtime: RuntimeOptions
+
+    func validate() throws {
+        guard model == MiniAlexNet.name else { throw ValidationError("Unknown --model '\(model)'. This version builds: \(MiniAlexNet.name).") }
+        guard epochs > 0, batchSize > 0, lr > 0 else { throw ValidationError("--epochs, --batch-size and --lr must be positive.") }
+        _ = try parseDataset(dataset, option: "--dataset")
+    }
+
+    func run() throws {
+        runtime.apply()
+        Interrupt.install()
+        let source = try DatasetSource(parsing: dataset)
+        let dataDir = runtime.resolvedDataDir
+        let (train, test, testIndices) = try Self.trainAndTest(source, dataDir: dataDir, seed: seed)
+        guard let inputShape = fixedInputShape(train) ?? fixedInputShape(test) else {
+            throw ValidationError("\(dataset) has images of different sizes; pretraining needs one image size (use idx: or csv: data).")
+        }
+        let classes = train.classNames.count
+        let prep = preprocessing(for: inputShape, padding: augment ? 2 : 0, imageSize: inputShape[1])
+        let trainLoader = DataLoader(train, batchSize: batchSize, transform: TrainTransform(prep), evaluationTransform: EvalTransform(prep),
+                                     shuffle: true, seed: seed)
+        let testLoader = DataLoader(test, indices: testIndices, batchSize: 256, transform: EvalTransform(prep), shuffle: false, seed: seed)
+        let network = try GrownNetwork.base(inputShape: inputShape, classes: classes, seed: seed)
+        print("pretraining \(model) on \(train.name): \(trainLoader.exampleCount) train / \(testLoader.exampleCount) test images, "
+              + "\(classes) classes, input \(inputShape.map(String.init).joined(separator: "×")), \(Threads.count) threads")
+
+        let optimizer = SGD(model: network.model, learningRate: lr, momentum: 0.9, weightDecay: 5e-4)
+        let steps = epochs * trainLoader.batchCount
+        let schedule = WarmupSchedule(CosineSchedule(base: lr, totalSteps: steps), warmupSteps: min(200, steps / 10))
+        let trainer = Trainer(model: network.model, optimizer: optimizer, options: .init(epochs: epochs, schedule: schedule))
+        trainer.progress = ProgressDisplay(label: "pretrain")
+        let started = Date()
+        var accuracy: Double?
+        let testSource = LoaderSource(testLoader)
+        func save(_ note: String) throws {
+            let record = TrainingRecord(command: "pretrain" + note, dataset: train.name, epochs: epochs, steps: trainer.step,
+                                        batchSize: batchSize, learningRate: Double(lr), seed: seed, testAccuracy: accuracy,
+                                        seconds: Date().timeIntervalSince(started))
+            try ensureParentDirectory(out)
+            try Checkpoint(network: network, history: [record], velocity: optimizer.velocity).save(to: URL(fileURLWithPath: out))
+        }
+        trainer.afterEpoch = { epoch in
+            accuracy = trainer.curve.last?.testAccuracy
+            trainer.progress?.note(String(format: "epoch %d/%d: test accuracy %.2f%%", epoch, epochs, 100 * (accuracy ?? 0)))
+            try save(epoch < epochs ? " (epoch \(epoch) of \(epochs))" : "")
+        }
+        do {
+            try trainer.fit(LoaderSource(trainLoader)) { try Evaluator.evaluate(network.model, on: testSource, classes: classes).top1 }
+        } catch let stop as Trainer.Stop {
+            if case .interrupted = stop {
+                try save(" (interrupted)")
+                fail("\(stop); saved the weights so far to \(out)", code: 130)
+            }
+            fail("\(stop)" + (trainer.curve.isEmpty ? "" : "; \(out) holds the last completed epoch"))
+        }
+        let result = try Evaluator.evaluate(network.model, on: testSource, classes: classes)
+        print(String(format: "done in %.0f s: test top-1 %.2f%%, mean per-class %.2f%%; wrote %@",
+                     Date().timeIntervalSince(started), 100 * result.top1, 100 * result.meanPerClass, out))
+    }
+
+    /// The train split and a test split: the data set's own, or a stratified 10 % held out.
+    static func trainAndTest(_ source: DatasetSource, dataDir: String, seed: UInt64) throws -> (any ImageDataset, any ImageDataset, [Int]) {
+        let splits = source.splits(dataDir: dataDir)
+        if splits.contains(.train) && splits.contains(.test) {
+            let test = try source.load(.test, dataDir: dataDir)
+            return (try source.load(.train, dataDir: dataDir), test, Array(0..<test.count))
+        }
+        let all = try source.load(.all, dataDir: dataDir)
+        let (train, test) = TrainTestSplit.stratified(labels: all.labels, classCount: all.classNames.count, testFraction: 0.1, seed: seed)
+        return (Subset(all, indices: train), all, test)
+    }
+}
