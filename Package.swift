@@ -50,6 +50,7 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Engine", "Datasets"]),
         .testTarget(name: "GrowthTests", dependencies: ["Engine", "NN", "Training", "Growth"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Engine", "NN", "Training", "Growth", "Experiments"]),
+        .testTarget(name: "CLITests", dependencies: ["grow"]),
         .testTarget(name: "TrainingTests", dependencies: ["Engine", "NN", "Training"]),
     ]
 )

@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+scripts/fetch_data.sh data
 export GROW_THREADS=1
 export GROW_PYTHON="$PWD/.venv/bin/python"
 swift build --build-tests

@@ -49,12 +49,26 @@ public struct FineTuneOutcome {
     public let pace: [PacePoint]
 }
 
+/// Frozen-layer outputs of one few-shot draw, shared by every run on that draw: the frozen layers are
+/// unchanged copies of the source network, so outputs at the same split point are the same.
+public final class FeatureCache {
+    var entries: [Int: (train: (Tensor, [Int]), test: (Tensor, [Int]))] = [:]
+    public init() {}
+    func features(headStart: Int, compute: () throws -> ((Tensor, [Int]), (Tensor, [Int]))) rethrows -> ((Tensor, [Int]), (Tensor, [Int])) {
+        if let hit = entries[headStart] { return (hit.train, hit.test) }
+        let value = try compute()
+        entries[headStart] = (value.0, value.1)
+        return value
+    }
+}
+
 public enum FineTune {
-    /// Grows `source` for the target and trains it. `train`/`test` yield target images; when the
+    /// Grows `source` for the target and trains it (with `sourceVelocity`, the source's momentum, carried over). `train`/`test` yield target images; when the
     /// depth leaves a frozen bottom and `cacheFrozenFeatures` is set (no augmentation in `train`),
     /// the frozen layers run once per image and the head trains on their outputs.
     public static func run(source: GrownNetwork, config: FineTuneConfig, classes: Int, train: BatchSource, test: BatchSource,
-                           cacheFrozenFeatures: Bool, progress: ProgressDisplay? = nil) throws -> FineTuneOutcome {
+                           cacheFrozenFeatures: Bool, featureCache: FeatureCache? = nil, progress: ProgressDisplay? = nil,
+                           evaluations: Int = 20, sourceVelocity: [String: Tensor] = [:]) throws -> FineTuneOutcome {
         let started = Date()
         let (network, map) = try source.grow(config.steps(classes: classes))
         config.depth.apply(to: network.model, newParameters: map.newParameters, newLearningRateMultiplier: config.newLearningRateMultiplier)
@@ -63,19 +77,21 @@ public enum FineTune {
         var trainable: Sequential = network.model
         var trainData = train, testData = test
         if cacheFrozenFeatures, let split = FrozenPrefix(network.model) {
-            let (trainX, trainY) = try split.features(of: train)
-            let (testX, testY) = try split.features(of: test)
+            let compute = { (try split.features(of: train), try split.features(of: test)) }
+            let ((trainX, trainY), (testX, testY)) = try featureCache.map { try $0.features(headStart: split.headStart, compute: compute) } ?? compute()
             trainable = split.head
             trainData = TensorBatches(inputs: trainX, labels: trainY, batchSize: config.batchSize, shuffleSeed: config.seed)
             testData = TensorBatches(inputs: testX, labels: testY, batchSize: 256, shuffleSeed: nil)
         }
         let optimizer = SGD(model: trainable, learningRate: config.learningRate, momentum: config.momentum, weightDecay: config.weightDecay)
+        // Momentum carried through growth: old parameters keep theirs, new ones start at zero.
+        if !sourceVelocity.isEmpty { optimizer.setVelocity(map.carry(sourceVelocity, into: trainable)) }
         let totalSteps = config.epochs * trainData.batchCount
         let schedule = StepSchedule(base: config.learningRate, stepSize: max(1, Int(Double(totalSteps) * config.decayAt)), gamma: config.decay)
         let trainer = Trainer(model: trainable, optimizer: optimizer,
-                              options: .init(epochs: config.epochs, schedule: schedule, evaluateEvery: max(1, totalSteps / 20)))
+                              options: .init(epochs: config.epochs, schedule: schedule, evaluateEvery: max(1, totalSteps / max(evaluations, 1))))
         trainer.progress = progress
-        let every = max(1, totalSteps / 20)
+        let every = max(1, totalSteps / max(evaluations, 1))
         let pace = try trainData.orderedBatches().next().flatMap { LearningPaceProbe(model: trainable, probe: $0.inputs) }
         trainer.onGradients = { step in if step % every == 0 || step == 1 { pace?.recordGradients() } }
         trainer.afterStep = { step in if step % every == 0 || step == 1 { pace?.record(step: step) } }

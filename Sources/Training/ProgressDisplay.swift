@@ -44,7 +44,8 @@ public final class ProgressDisplay {
 
     private func write(_ s: String) { FileHandle.standardError.write(s.data(using: .utf8)!) }
 
-    static func clock(_ seconds: Double) -> String {
+    /// "m:ss" or "h:mm:ss".
+    public static func clock(_ seconds: Double) -> String {
         let s = Int(seconds.rounded())
         return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
     }

@@ -106,13 +106,16 @@ struct DataCommand: ParsableCommand {
         @Option(help: "Decode threads (default: GROW_THREADS or all cores).")
         var threads: Int?
 
+        @Option(help: "Only measurements whose name contains this (e.g. jpeg, fashion).")
+        var only: String?
+
         @Option(help: "Data directory (default: $GROW_DATA_DIR or ./data).")
         var dir: String?
 
         func run() throws {
             Threads.set(threads ?? Threads.defaultCount)
             print("loader throughput, \(Threads.count) decode thread(s):")
-            for r in try LoaderBenchmark.standard(dataDir: DataDirectory.resolve(dir), seconds: seconds) {
+            for r in try LoaderBenchmark.standard(dataDir: DataDirectory.resolve(dir), seconds: seconds, only: only) {
                 print("  \(r.name): \(String(format: "%.0f", r.imagesPerSecond)) images/s (batch \(r.batch))")
             }
         }

@@ -1,10 +1,15 @@
 import ArgumentParser
 import Engine
+import Growth
+
+extension GrowthMethod: ExpressibleByArgument {}
+extension FineTuneDepth: ExpressibleByArgument {}
+extension NewUnitInit: ExpressibleByArgument {}
 
 @main
 struct Grow: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "grow",
         abstract: "GrowingBrain: transfer learning by growing convolutional networks.",
-        subcommands: [Pretrain.self, Inspect.self, Bench.self])
+        subcommands: [Demo.self, Pretrain.self, Finetune.self, Compare.self, Eval.self, Inspect.self, DataCommand.self, Bench.self])
 }

@@ -59,7 +59,7 @@ struct Pretrain: ParsableCommand {
                                      shuffle: true, seed: seed)
         let testLoader = DataLoader(test, indices: testIndices, batchSize: 256, transform: EvalTransform(prep), shuffle: false, seed: seed)
         let network = try GrownNetwork.base(inputShape: inputShape, classes: classes, seed: seed)
-        print("pretraining \(model) on \(train.name): \(trainLoader.exampleCount) train / \(testLoader.exampleCount) test images, "
+        say("pretraining \(model) on \(train.name): \(trainLoader.exampleCount) train / \(testLoader.exampleCount) test images, "
               + "\(classes) classes, input \(inputShape.map(String.init).joined(separator: "×")), \(Threads.count) threads")
 
         let optimizer = SGD(model: network.model, learningRate: lr, momentum: 0.9, weightDecay: 5e-4)
@@ -92,7 +92,7 @@ struct Pretrain: ParsableCommand {
             fail("\(stop)" + (trainer.curve.isEmpty ? "" : "; \(out) holds the last completed epoch"))
         }
         let result = try Evaluator.evaluate(network.model, on: testSource, classes: classes)
-        print(String(format: "done in %.0f s: test top-1 %.2f%%, mean per-class %.2f%%; wrote %@",
+        say(String(format: "done in %.0f s: test top-1 %.2f%%, mean per-class %.2f%%; wrote %@",
                      Date().timeIntervalSince(started), 100 * result.top1, 100 * result.meanPerClass, out))
     }
 

@@ -1,0 +1,67 @@
+import Foundation
+import Engine
+import Datasets
+import Training
+import Growth
+
+/// What `grow compare` runs: methods × depths × seeds on one few-shot target, optional sweeps over
+/// new units and shots, source retention and cumulative growth. Every run of a seed uses the same
+/// few-shot draw and the same source network; hyperparameters are shared by all methods.
+public struct ComparisonConfig: Codable, Sendable {
+    public var target: String
+    public var shots: Int = 20
+    public var testPerClass: Int = 50
+    public var seeds: [UInt64] = [1, 2, 3]
+    public var variants: [MethodVariant] = MethodVariant.standard
+    public var depths: [FineTuneDepth] = FineTuneDepth.allCases
+    /// Hyperparameters of every run (method, depth and seed are set per run).
+    public var training = FineTuneConfig()
+    /// Table 2: extra WA and DA runs at depth All with these unit counts (empty: skip).
+    public var unitSweep: [Int] = []
+    /// Extra FT and WA runs at depth All with these shot counts (empty: skip).
+    public var shotSweep: [Int] = []
+    /// Source data for the retention probe (nil: skip) and how many of its test images to use.
+    public var retentionSource: String? = nil
+    public var retentionImages: Int = 1000
+    /// Table 8: first target of source → first → `target` (nil: skip).
+    public var cumulativeFirstTarget: String? = nil
+    public var dataDirectory: String = DataDirectory.resolve()
+
+    public init(target: String) { self.target = target }
+
+    public var gridRunCount: Int { seeds.count * variants.count * depths.count }
+    public var totalRunCount: Int {
+        gridRunCount + seeds.count * (2 * unitSweep.count + 2 * shotSweep.count + (cumulativeFirstTarget == nil ? 0 : 4))
+    }
+}
+
+/// One fine-tuning run of the grid.
+public struct RunResult: Codable, Sendable {
+    public let variant: String
+    public let depth: FineTuneDepth
+    public let seed: UInt64
+    public let units: Int
+    public let shots: Int
+    /// "grid", "units", "shots" or "cumulative-direct" / "cumulative-chained".
+    public let study: String
+    public let top1: Double
+    public let meanPerClass: Double
+    public let perBlock: [String: Double]
+    public let retention: Double?
+    public let seconds: Double
+    public let steps: Int
+    public let curve: [Trainer.CurvePoint]
+    public let pace: [PacePoint]
+}
+
+/// Everything a comparison produced, with what is needed to reproduce it.
+public struct ComparisonResults: Codable, Sendable {
+    public var config: ComparisonConfig
+    public var runs: [RunResult] = []
+    public var sourceDescription: String
+    public var sourceAccuracy: Double?
+    public var targetDescription: String
+    public var draws: [UInt64: [[Int]]] = [:]
+    public var environment: [String: String] = [:]
+    public var wallSeconds: Double = 0
+}

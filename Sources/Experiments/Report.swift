@@ -1,0 +1,85 @@
+import Foundation
+import Growth
+
+/// Writes a comparison's report folder: report.md (+ plots/*.svg), a self-contained report.html
+/// (plots inline), results.csv (one row per run) and results.json (everything, with the configuration).
+public enum Report {
+    public static func write(_ results: ComparisonResults, claims: [ClaimCheck], to directory: URL) throws {
+        let fm = FileManager.default
+        let plotsDir = directory.appendingPathComponent("plots")
+        try fm.createDirectory(at: plotsDir, withIntermediateDirectories: true)
+        let tables = ComparisonTables(results: results).all
+        let plots = ComparisonPlots(results: results).all
+        for (name, svg) in plots { try svg.write(to: plotsDir.appendingPathComponent(name), atomically: true, encoding: .utf8) }
+
+        try markdown(results, claims: claims, tables: tables, plots: plots.map(\.0)).write(to: directory.appendingPathComponent("report.md"), atomically: true, encoding: .utf8)
+        try html(results, claims: claims, tables: tables, plots: plots).write(to: directory.appendingPathComponent("report.html"), atomically: true, encoding: .utf8)
+        try csv(results).write(to: directory.appendingPathComponent("results.csv"), atomically: true, encoding: .utf8)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        struct Everything: Encodable { let results: ComparisonResults; let claims: [ClaimCheck] }
+        try encoder.encode(Everything(results: results, claims: claims)).write(to: directory.appendingPathComponent("results.json"))
+    }
+
+    static func intro(_ r: ComparisonResults) -> [String] {
+        let c = r.config, t = c.training
+        return [
+            "Source: \(r.sourceDescription).",
+            "Target: \(r.targetDescription); \(c.testPerClass) test images per class, disjoint from training; seeds \(c.seeds.map(String.init).joined(separator: ", ")) (each seed draws its own few-shot subset and initialisation, shared by all methods).",
+            "Training (identical for every method): SGD, momentum \(t.momentum), weight decay \(t.weightDecay), base learning rate \(t.learningRate) for pre-trained layers and ×\(Int(t.newLearningRateMultiplier)) for new parameters, decayed ×\(t.decay) after \(Int(100 * t.decayAt)) % of \(t.epochs) epochs, batch \(t.batchSize); \(t.units) new units (WWA: FC6 +\(t.units / 2), FC7 +\(t.units)); scales γ start at \(t.initialScale); no augmentation, so frozen layers' outputs are computed once and reused.",
+            "Environment: " + r.environment.keys.sorted().map { "\($0) \(r.environment[$0]!)" }.joined(separator: ", ") + ".",
+        ]
+    }
+
+    static func claimsMarkdown(_ claims: [ClaimCheck]) -> String {
+        var s = "## Claims of the paper, checked here\n\n"
+        s += "A claim \"A beats B\" is **held** when the 95 % interval of the paired difference over seeds lies above zero, **not held** when the mean difference is zero or below, **inconclusive** otherwise.\n\n"
+        for c in claims { s += "\(c.number). **\(c.verdict.rawValue)** — \(c.claim) \(c.evidence)\n" }
+        return s + "\n"
+    }
+
+    static func markdown(_ r: ComparisonResults, claims: [ClaimCheck], tables: [ReportTable], plots: [String]) -> String {
+        var s = "# Growing a Brain — comparison on \(r.config.target)\n\n" + intro(r).map { "- \($0)" }.joined(separator: "\n") + "\n\n"
+        s += claimsMarkdown(claims)
+        s += "## Tables\n\n" + tables.map(\.markdown).joined()
+        s += "## Figures\n\n" + plots.map { "![\($0)](plots/\($0))\n" }.joined(separator: "\n")
+        return s
+    }
+
+    static func html(_ r: ComparisonResults, claims: [ClaimCheck], tables: [ReportTable], plots: [(String, String)]) -> String {
+        func esc(_ t: String) -> String { SVGChart.escape(t) }
+        var s = """
+        <!DOCTYPE html>
+        <html lang="en"><head><meta charset="utf-8"/><title>Growing a Brain — \(esc(r.config.target))</title>
+        <style>
+        body { font-family: sans-serif; max-width: 1100px; margin: 2em auto; color: #222; }
+        table { border-collapse: collapse; margin: 0.5em 0 1.5em; } th, td { border: 1px solid #ccc; padding: 4px 8px; text-align: right; }
+        th:first-child, td:first-child { text-align: left; } .note { color: #555; font-size: 0.9em; }
+        .held { color: #1a7f37; font-weight: bold; } .not-held { color: #b42318; font-weight: bold; } .inconclusive, .not-tested { color: #8a6d00; font-weight: bold; }
+        figure { display: inline-block; margin: 0.5em; }
+        </style></head><body>
+        <h1>Growing a Brain — comparison on \(esc(r.config.target))</h1>
+        <ul>
+        """
+        s += intro(r).map { "<li>\(esc($0))</li>" }.joined(separator: "\n") + "</ul>\n<h2>Claims of the paper, checked here</h2>\n<ol>\n"
+        for c in claims {
+            let cls = c.verdict.rawValue.replacingOccurrences(of: " ", with: "-")
+            s += "<li value=\"\(c.number)\"><span class=\"\(cls)\">\(esc(c.verdict.rawValue))</span> — \(esc(c.claim)) <span class=\"note\">\(esc(c.evidence))</span></li>\n"
+        }
+        s += "</ol>\n<h2>Tables</h2>\n" + tables.map(\.html).joined() + "<h2>Figures</h2>\n"
+        for (name, svg) in plots { s += "<figure id=\"\(esc(name))\">\n\(svg)</figure>\n" }
+        return s + "</body></html>\n"
+    }
+
+    static func csv(_ r: ComparisonResults) -> String {
+        var lines = ["study,variant,depth,seed,units,shots,top1,mean_per_class,old_block,new_block,retention,seconds,steps"]
+        for x in r.runs {
+            let fields: [String] = [x.study, x.variant, x.depth.rawValue, "\(x.seed)", "\(x.units)", "\(x.shots)",
+                                    String(format: "%.5f", x.top1), String(format: "%.5f", x.meanPerClass),
+                                    x.perBlock["old"].map { String(format: "%.5f", $0) } ?? "", x.perBlock["new"].map { String(format: "%.5f", $0) } ?? "",
+                                    x.retention.map { String(format: "%.5f", $0) } ?? "", String(format: "%.2f", x.seconds), "\(x.steps)"]
+            lines.append(fields.joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

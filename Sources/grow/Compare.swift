@@ -1,0 +1,149 @@
+import ArgumentParser
+import Foundation
+import Engine
+import Datasets
+import Growth
+import Experiments
+
+/// `grow compare`: the paper's comparison grid on one few-shot target, written up as a report.
+struct Compare: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Compare fine-tuning with growing (FT, DA, WA, DWA, WWA and ablations) across depths and seeds; write a report.",
+        discussion: "Example: grow compare --from runs/source.safetensors --target animal-mnist --shots 20 --out runs/compare-animal")
+
+    @Option(help: "The pre-trained source checkpoint.")
+    var from = "runs/source.safetensors"
+
+    @Option(help: "Target data: animal-mnist, mnist-5k, fashion-mnist, idx:…, csv:… or folder:….")
+    var target = "animal-mnist"
+
+    @Option(help: "Training examples per class.")
+    var shots = 20
+
+    @Option(help: "Held-out test examples per class.")
+    var testPerClass = 50
+
+    @Option(help: "Seeds, comma-separated (each draws its own few-shot subset).")
+    var seeds = "1,2,3"
+
+    @Option(help: "Methods, comma-separated, or 'all': \(MethodVariant.standard.map(\.key).joined(separator: ", ")).")
+    var methods = "all"
+
+    @Option(help: "Depths, comma-separated: new, fc7, fc6, all.")
+    var depths = "new,fc7,fc6,all"
+
+    @Option(help: "New units S (WWA: FC6 gets S/2).")
+    var units = 256
+
+    @Option(help: "Epochs per run.")
+    var epochs = 30
+
+    @Option(help: "Base learning rate (new parameters ×10).")
+    var lr: Float = 0.001
+
+    @Option(help: "Examples per step.")
+    var batchSize = 32
+
+    @Option(help: "Initial scale γ of normalised blocks.")
+    var scale: Float = 20
+
+    @Option(help: "Also run WA and DA at depth All with these unit counts (Table 2), comma-separated.")
+    var unitsSweep: String?
+
+    @Option(help: "Also run FT and WA at depth All with these shot counts, comma-separated.")
+    var shotsSweep: String?
+
+    @Option(help: "Source data for the retention probe (Table 4), e.g. fashion-mnist; 'none' to skip.")
+    var retention = "fashion-mnist"
+
+    @Option(help: "First target of cumulative growth (Table 8): source → FIRST → target, e.g. mnist-5k.")
+    var cumulative: String?
+
+    @Flag(help: "A tiny grid that finishes in seconds (for smoke tests and CI).")
+    var quick = false
+
+    @Option(help: "The report folder.")
+    var out = "runs/compare"
+
+    @OptionGroup var runtime: RuntimeOptions
+
+    static func list<T>(_ text: String, _ option: String, _ parse: (String) -> T?) throws -> [T] {
+        let items = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let values = items.compactMap(parse)
+        guard !items.isEmpty, values.count == items.count else { throw ValidationError("\(option) '\(text)' has an entry it does not understand.") }
+        return values
+    }
+
+    func validate() throws {
+        guard FileManager.default.fileExists(atPath: from) else {
+            throw ValidationError("No checkpoint at \(from). Make one with `grow pretrain --out \(from)` (or run `grow demo`).")
+        }
+        _ = try parseDataset(target, option: "--target")
+        _ = try makeConfig()
+    }
+
+    func makeConfig() throws -> ComparisonConfig {
+        var c = ComparisonConfig(target: target)
+        c.shots = shots; c.testPerClass = testPerClass
+        c.seeds = try Self.list(seeds, "--seeds") { UInt64($0) }
+        c.variants = methods == "all" ? MethodVariant.standard : try Self.list(methods, "--methods") { MethodVariant.named($0) }
+        c.depths = try Self.list(depths, "--depths") { FineTuneDepth(rawValue: $0) }
+        c.training.units = units; c.training.epochs = epochs; c.training.learningRate = lr; c.training.batchSize = batchSize
+        c.training.initialScale = scale
+        c.unitSweep = try unitsSweep.map { try Self.list($0, "--units-sweep") { Int($0).flatMap { $0 > 0 ? $0 : nil } } } ?? []
+        c.shotSweep = try shotsSweep.map { try Self.list($0, "--shots-sweep") { Int($0).flatMap { $0 > 0 ? $0 : nil } } } ?? []
+        c.retentionSource = retention == "none" ? nil : retention
+        c.cumulativeFirstTarget = cumulative
+        if quick {
+            c.seeds = [c.seeds.first ?? 1]; c.testPerClass = min(c.testPerClass, 10); c.training.epochs = min(epochs, 3)
+            c.training.units = min(units, 32); c.retentionImages = 200
+            if methods == "all" { c.variants = [.ft, .da, .wa, .waRand] }
+            if depths == "new,fc7,fc6,all" { c.depths = [.new, .all] }
+        }
+        if let r = c.retentionSource { _ = try parseDataset(r, option: "--retention") }
+        if let f = c.cumulativeFirstTarget { _ = try parseDataset(f, option: "--cumulative") }
+        guard shots > 0, testPerClass > 0, units > 0, epochs > 0, batchSize > 0, lr > 0 else {
+            throw ValidationError("--shots, --test-per-class, --units, --epochs, --batch-size and --lr must be positive.")
+        }
+        return c
+    }
+
+    func run() throws {
+        runtime.apply()
+        var config = try makeConfig()
+        config.dataDirectory = runtime.resolvedDataDir
+        _ = try Self.compare(from: from, config: config, out: out)
+    }
+
+    /// Runs the grid, writes the report and prints the summary; shared with `grow demo`.
+    static func compare(from: String, config: ComparisonConfig, out: String) throws -> ComparisonResults {
+        let checkpoint = try Checkpoint.load(from: URL(fileURLWithPath: from))
+        say("comparing on \(config.target): \(config.variants.count) methods × \(config.depths.count) depths × \(config.seeds.count) seeds"
+            + " = \(config.gridRunCount) runs (\(config.totalRunCount) with sweeps), \(Threads.count) threads")
+        let runner = ComparisonRunner(source: checkpoint, config: config)
+        runner.log = { line in FileHandle.standardError.write((line + "\n").data(using: .utf8)!) }
+        let results = try runner.run()
+        let claims = ClaimChecker(results).check()
+        let dir = URL(fileURLWithPath: out)
+        try Report.write(results, claims: claims, to: dir)
+        say(Summary.text(results, claims: claims))
+        say("report: \(dir.appendingPathComponent("report.html").path) (also report.md, results.csv, results.json)")
+        return results
+    }
+}
+
+extension Summary {
+    /// The console summary: Table 1-style accuracies and the claims.
+    static func text(_ r: ComparisonResults, claims: [ClaimCheck]) -> String {
+        var lines = [String(format: "\ntest top-1 (%%), mean ± std over %d seeds — %@; %.0f s", r.config.seeds.count, r.targetDescription, r.wallSeconds)]
+        let depths = r.config.depths
+        lines.append("method".padding(toLength: 26, withPad: " ", startingAt: 0) + depths.map { $0.label.padding(toLength: 14, withPad: " ", startingAt: 0) }.joined())
+        for v in r.config.variants {
+            let cells = depths.map { d in Summary(r.runs.filter { $0.variant == v.key && $0.depth == d && $0.study == "grid" }.map(\.top1)).percent }
+            lines.append(v.label.padding(toLength: 26, withPad: " ", startingAt: 0) + cells.map { $0.padding(toLength: 14, withPad: " ", startingAt: 0) }.joined())
+        }
+        lines.append("\nclaims:")
+        for c in claims { lines.append("  \(c.number). [\(c.verdict.rawValue)] \(c.claim)\n      \(c.evidence)") }
+        return lines.joined(separator: "\n")
+    }
+}

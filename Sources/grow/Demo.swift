@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+import Engine
+import Datasets
+import Experiments
+
+/// `grow demo`: the main job, from a fresh clone to a report in one command.
+struct Demo: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Fetch the data, pretrain the source network (cached), compare growing with fine-tuning on Animal-MNIST, and report.",
+        discussion: "Steps: data (grow data fetch) → runs/source-fashion-mnist.safetensors (grow pretrain, once) → grow compare --target animal-mnist.")
+
+    @Flag(help: "A tiny version (one seed, a few methods, short pretraining) that finishes in about a minute.")
+    var quick = false
+
+    @Option(help: "Where checkpoints and the report go.")
+    var runs = "runs"
+
+    @OptionGroup var runtime: RuntimeOptions
+
+    func run() throws {
+        runtime.apply()
+        let dataDir = runtime.resolvedDataDir
+        var fetch = try DataCommand.Fetch.parse(["--dir", dataDir])   // idempotent: says so when all is present
+        try fetch.run()
+
+        let checkpoint = "\(runs)/source-fashion-mnist\(quick ? "-quick" : "").safetensors"
+        if FileManager.default.fileExists(atPath: checkpoint), (try? Checkpoint.load(from: URL(fileURLWithPath: checkpoint))) != nil {
+            say("using the pretrained source network \(checkpoint) (delete it to pretrain again)")
+        } else {
+            say("pretraining the source network (MiniAlexNet on Fashion-MNIST)…")
+            var pretrain = try Pretrain.parse(["--dataset", "fashion-mnist", "--out", checkpoint, "--data-dir", dataDir,
+                                               "--threads", String(Threads.count)] + (quick ? ["--epochs", "1"] : []))
+            try pretrain.run()
+        }
+
+        var compare = try Compare.parse(["--from", checkpoint, "--target", "animal-mnist", "--out", "\(runs)/compare-animal-mnist",
+                                         "--data-dir", dataDir, "--threads", String(Threads.count)] + (quick ? ["--quick"] : []))
+        try compare.validate()
+        try compare.run()
+    }
+}

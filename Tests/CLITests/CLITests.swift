@@ -1,0 +1,116 @@
+import XCTest
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+/// Runs the built `grow` binary on tiny generated data and checks its output and files.
+final class CLITests: XCTestCase {
+    var work: URL!
+
+    override func setUpWithError() throws {
+        work = FileManager.default.temporaryDirectory.appendingPathComponent("grow-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+    }
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: work) }
+
+    /// The `grow` executable next to the test bundle.
+    var grow: URL {
+        get throws {
+            let candidates = [Bundle.main.bundleURL] + Bundle.allBundles.map { $0.bundleURL.deletingLastPathComponent() }
+            guard let dir = candidates.first(where: { FileManager.default.fileExists(atPath: $0.appendingPathComponent("grow").path) }) else {
+                throw XCTSkip("the grow executable was not built next to the tests; run `swift build --build-tests` first")
+            }
+            return dir.appendingPathComponent("grow")
+        }
+    }
+
+    @discardableResult
+    func run(_ arguments: [String], expect status: Int32 = 0, file: StaticString = #filePath, line: UInt = #line) throws -> (out: String, err: String) {
+        let p = Process()
+        p.executableURL = try grow
+        p.arguments = arguments
+        p.currentDirectoryURL = work
+        var env = ProcessInfo.processInfo.environment
+        env["GROW_THREADS"] = "1"
+        p.environment = env
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out; p.standardError = err
+        try p.run()
+        let o = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, status, "grow \(arguments.joined(separator: " ")) exited \(p.terminationStatus)\nstdout: \(o)\nstderr: \(e)", file: file, line: line)
+        return (o, e)
+    }
+
+    /// An IDX pair of 16×16 images: a bright square in one quadrant (class = quadrant), 4 classes.
+    func writeQuadrants(_ n: Int, name: String, seed: UInt64) throws -> String {
+        var state = seed
+        func next() -> Int { state = state &* 6364136223846793005 &+ 1442695040888963407; return Int(state >> 33) }
+        var images: [UInt8] = [0, 0, 8, 3] + [n, 16, 16].flatMap { withUnsafeBytes(of: UInt32($0).bigEndian, Array.init) }
+        var labels: [UInt8] = [0, 0, 8, 1] + withUnsafeBytes(of: UInt32(n).bigEndian, Array.init)
+        for i in 0..<n {
+            let c = i % 4
+            labels.append(UInt8(c))
+            var img = [UInt8](repeating: 0, count: 256)
+            let (r0, c0) = (c / 2 * 8 + next() % 3, c % 2 * 8 + next() % 3)
+            for r in r0..<(r0 + 5) { for col in c0..<(c0 + 5) { img[r * 16 + col] = 255 } }
+            for j in 0..<256 where next() % 10 == 0 { img[j] = UInt8(next() % 256) }
+            images += img
+        }
+        let imagesPath = work.appendingPathComponent("\(name)-images.idx").path, labelsPath = work.appendingPathComponent("\(name)-labels.idx").path
+        try Data(images).write(to: URL(fileURLWithPath: imagesPath))
+        try Data(labels).write(to: URL(fileURLWithPath: labelsPath))
+        return "idx:\(imagesPath),\(labelsPath)"
+    }
+
+    func testPretrainFinetuneEvalInspectCompare() throws {
+        let source = try writeQuadrants(200, name: "source", seed: 1)
+        let target = try writeQuadrants(120, name: "target", seed: 2)
+
+        let pre = try run(["pretrain", "--dataset", source, "--epochs", "1", "--batch-size", "32", "--out", "src.safetensors"])
+        XCTAssertTrue(pre.out.contains("pretraining mini-alexnet on idx:"), pre.out)
+        XCTAssertTrue(pre.out.contains("wrote src.safetensors"), pre.out)
+        XCTAssertTrue(pre.err.contains("pretrain") && pre.err.contains("img/s"), "a progress display: \(pre.err)")
+
+        let ft = try run(["finetune", "--from", "src.safetensors", "--target", target, "--shots", "5", "--test-per-class", "10",
+                          "--method", "wwa", "--units", "8", "--depth", "fc6", "--epochs", "2", "--out", "wwa.safetensors"])
+        XCTAssertTrue(ft.out.contains("growing: widen fc6 by 4"), ft.out)
+        XCTAssertTrue(ft.out.contains("per-block accuracy"), ft.out)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: work.appendingPathComponent("wwa.safetensors").path))
+
+        let inspect = try run(["inspect", "wwa.safetensors"])
+        XCTAssertTrue(inspect.out.contains("growth log:"), inspect.out)
+        XCTAssertTrue(inspect.out.contains("1. widen fc6 by 4 (random, norm γ₀=20.0, consumer keeps old inputs)"), inspect.out)
+        XCTAssertTrue(inspect.out.contains("finetune on"), inspect.out)
+
+        let eval = try run(["eval", "--model", "wwa.safetensors", "--dataset", target])
+        XCTAssertTrue(eval.out.contains("test top-1"), eval.out)
+        XCTAssertTrue(eval.out.contains("confusion matrix"), eval.out)
+
+        let compare = try run(["compare", "--from", "src.safetensors", "--target", target, "--shots", "5", "--quick",
+                               "--retention", source, "--out", "report"])
+        XCTAssertTrue(compare.out.contains("claims:"), compare.out)
+        for file in ["report.md", "report.html", "results.csv", "results.json", "plots/per-block.svg"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: work.appendingPathComponent("report/\(file)").path), file)
+        }
+        // The HTML report is well-formed (XML-parsable, plots inline).
+        let html = try Data(contentsOf: work.appendingPathComponent("report/report.html"))
+        let doc = try XMLDocument(data: html, options: [])
+        XCTAssertGreaterThanOrEqual(try doc.nodes(forXPath: "//*[local-name()='svg']").count, 5)
+        XCTAssertGreaterThanOrEqual(try doc.nodes(forXPath: "//table").count, 3)
+        let csv = try String(contentsOf: work.appendingPathComponent("report/results.csv"), encoding: .utf8)
+        XCTAssertEqual(csv.split(separator: "\n").count, 1 + 4 * 2, "one row per run of the quick grid")
+    }
+
+    func testBadInputGivesClearErrors() throws {
+        let missing = try run(["finetune", "--from", "nope.safetensors"], expect: 64)
+        XCTAssertTrue(missing.err.contains("No checkpoint at nope.safetensors"), missing.err)
+        let unknown = try run(["pretrain", "--dataset", "imagenet-21k"], expect: 64)
+        XCTAssertTrue(unknown.err.contains("valid names are"), unknown.err)
+        try Data("not a checkpoint".utf8).write(to: work.appendingPathComponent("junk.safetensors"))
+        let junk = try run(["inspect", "junk.safetensors"], expect: 1)
+        XCTAssertTrue(junk.err.contains("junk.safetensors"), junk.err)
+    }
+}
