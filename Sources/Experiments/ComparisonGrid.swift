@@ -64,4 +64,6 @@ public struct ComparisonResults: Codable, Sendable {
     public var draws: [UInt64: [[Int]]] = [:]
     public var environment: [String: String] = [:]
     public var wallSeconds: Double = 0
+    /// Stopped by Ctrl-C before every run finished.
+    public var interrupted = false
 }

@@ -25,6 +25,18 @@ public final class ComparisonRunner {
             results.sourceAccuracy = try probe.baseline()
             log(String(format: "source network on %@: %.2f%% (retention baseline, %d images)", config.retentionSource!, 100 * results.sourceAccuracy!, config.retentionImages))
         }
+        do {
+            try runSeeds(into: &results, inputShape: inputShape, probe: probe)
+        } catch Trainer.Stop.interrupted {
+            // Ctrl-C: keep every finished run; the report says it is partial.
+            results.interrupted = true
+            log("interrupted: writing the report of the \(results.runs.count) finished runs")
+        }
+        results.wallSeconds = Date().timeIntervalSince(started)
+        return results
+    }
+
+    func runSeeds(into results: inout ComparisonResults, inputShape: [Int], probe: RetentionProbe?) throws {
         for seed in config.seeds {
             let task = try fewShot(config.target, shots: config.shots, seed: seed, inputShape: inputShape)
             results.targetDescription = task.summary.replacingOccurrences(of: ", draw seed \(seed)", with: "")
@@ -65,8 +77,6 @@ public final class ComparisonRunner {
                 }
             }
         }
-        results.wallSeconds = Date().timeIntervalSince(started)
-        return results
     }
 
     func fewShot(_ target: String, shots: Int, seed: UInt64, inputShape: [Int]) throws -> MaterialisedTask {

@@ -28,7 +28,7 @@ public enum Report {
             "Target: \(r.targetDescription); \(c.testPerClass) test images per class, disjoint from training; seeds \(c.seeds.map(String.init).joined(separator: ", ")) (each seed draws its own few-shot subset and initialisation, shared by all methods).",
             "Training (identical for every method): SGD, momentum \(t.momentum), weight decay \(t.weightDecay), base learning rate \(t.learningRate) for pre-trained layers and ×\(Int(t.newLearningRateMultiplier)) for new parameters, decayed ×\(t.decay) after \(Int(100 * t.decayAt)) % of \(t.epochs) epochs, batch \(t.batchSize); \(t.units) new units (WWA: FC6 +\(t.units / 2), FC7 +\(t.units)); scales γ start at \(t.initialScale); no augmentation, so frozen layers' outputs are computed once and reused.",
             "Environment: " + r.environment.keys.sorted().map { "\($0) \(r.environment[$0]!)" }.joined(separator: ", ") + ".",
-        ]
+        ] + (r.interrupted ? ["PARTIAL: interrupted by Ctrl-C after \(r.runs.count) of \(c.totalRunCount) runs; tables and claims use the finished runs only."] : [])
     }
 
     static func claimsMarkdown(_ claims: [ClaimCheck]) -> String {

@@ -3,6 +3,7 @@ import Foundation
 import Engine
 import Datasets
 import Growth
+import Training
 import Experiments
 
 /// `grow compare`: the paper's comparison grid on one few-shot target, written up as a report.
@@ -110,6 +111,7 @@ struct Compare: ParsableCommand {
 
     func run() throws {
         runtime.apply()
+        Interrupt.install()
         var config = try makeConfig()
         config.dataDirectory = runtime.resolvedDataDir
         _ = try Self.compare(from: from, config: config, out: out)
@@ -128,6 +130,7 @@ struct Compare: ParsableCommand {
         try Report.write(results, claims: claims, to: dir)
         say(Summary.text(results, claims: claims))
         say("report: \(dir.appendingPathComponent("report.html").path) (also report.md, results.csv, results.json)")
+        if results.interrupted { fail("interrupted; the report holds the \(results.runs.count) finished runs", code: 130) }
         return results
     }
 }

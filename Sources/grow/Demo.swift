@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Engine
 import Datasets
+import Training
 import Experiments
 
 /// `grow demo`: the main job, from a fresh clone to a report in one command.
@@ -20,8 +21,9 @@ struct Demo: ParsableCommand {
 
     func run() throws {
         runtime.apply()
+        Interrupt.install()
         let dataDir = runtime.resolvedDataDir
-        var fetch = try DataCommand.Fetch.parse(["--dir", dataDir])   // idempotent: says so when all is present
+        let fetch = try DataCommand.Fetch.parse(["--dir", dataDir])   // idempotent: says so when all is present
         try fetch.run()
 
         let checkpoint = "\(runs)/source-fashion-mnist\(quick ? "-quick" : "").safetensors"
@@ -29,12 +31,12 @@ struct Demo: ParsableCommand {
             say("using the pretrained source network \(checkpoint) (delete it to pretrain again)")
         } else {
             say("pretraining the source network (MiniAlexNet on Fashion-MNIST)…")
-            var pretrain = try Pretrain.parse(["--dataset", "fashion-mnist", "--out", checkpoint, "--data-dir", dataDir,
+            let pretrain = try Pretrain.parse(["--dataset", "fashion-mnist", "--out", checkpoint, "--data-dir", dataDir,
                                                "--threads", String(Threads.count)] + (quick ? ["--epochs", "1"] : []))
             try pretrain.run()
         }
 
-        var compare = try Compare.parse(["--from", checkpoint, "--target", "animal-mnist", "--out", "\(runs)/compare-animal-mnist",
+        let compare = try Compare.parse(["--from", checkpoint, "--target", "animal-mnist", "--out", "\(runs)/compare-animal-mnist",
                                          "--data-dir", dataDir, "--threads", String(Threads.count)] + (quick ? ["--quick"] : []))
         try compare.validate()
         try compare.run()
