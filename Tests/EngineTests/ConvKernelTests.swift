@@ -23,6 +23,11 @@ final class ConvKernelTests: XCTestCase {
         ConvGeometry(batch: 4, inChannels: 6, height: 5, width: 5, outChannels: 3, kernel: (1, 1), stride: (2, 2)),
         // tiny late-stage maps batched into one GEMM
         ConvGeometry(batch: 9, inChannels: 3, height: 2, width: 2, outChannels: 4, kernel: (3, 3), padding: (1, 1, 1, 1)),
+        // 3-wide kernels at stride 1 (the fused im2col/col2im path): no padding, asymmetric padding, input narrower than the kernel
+        ConvGeometry(batch: 2, inChannels: 2, height: 5, width: 6, outChannels: 3, kernel: (3, 3)),
+        ConvGeometry(batch: 1, inChannels: 3, height: 4, width: 5, outChannels: 2, kernel: (2, 3), padding: (0, 2, 2, 0)),
+        ConvGeometry(batch: 2, inChannels: 2, height: 3, width: 1, outChannels: 2, kernel: (3, 3), padding: (1, 1, 1, 1)),
+        ConvGeometry(batch: 1, inChannels: 2, height: 6, width: 6, outChannels: 2, kernel: (3, 3), stride: (2, 1), padding: (1, 1, 3, 3)),
         // kernel as large as the input
         ConvGeometry(batch: 2, inChannels: 2, height: 5, width: 5, outChannels: 3, kernel: (5, 5)),
     ]
