@@ -8,10 +8,7 @@ public enum LayerProfile {
 
     public static func measure(_ w: Workload, steps: Int = 5) -> [Row] {
         let model = w.build()
-        var rng = RNG(seed: 7)
-        let x = Tensor(uninitialized: [w.batch] + w.inputShape)
-        for i in 0..<x.count { x.pointer[i] = rng.normal() }
-        let labels = (0..<w.batch).map { _ in rng.below(w.classes) }
+        let (x, labels) = w.randomBatch()
         model.needsInputGradient = false
         model.setTraining(true)
         // Nested Sequentials are opened up so each layer is timed on its own.

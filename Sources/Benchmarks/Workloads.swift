@@ -12,6 +12,14 @@ public struct Workload: Sendable {
     public let classes: Int
     public let build: @Sendable () -> Sequential
 
+    /// A fixed random input batch and labels.
+    public func randomBatch() -> (Tensor, [Int]) {
+        var rng = RNG(seed: 7)
+        let x = Tensor(uninitialized: [batch] + inputShape)
+        for i in 0..<x.count { x.pointer[i] = rng.normal() }
+        return (x, (0..<batch).map { _ in rng.below(classes) })
+    }
+
     /// The three workloads of the engine issue, in order.
     public static let standard: [Workload] = [
         Workload(name: "cifar-cnn", batch: 64, inputShape: [3, 32, 32], classes: 10, build: { ReferenceModels.cifarCNN() }),
@@ -61,10 +69,7 @@ public enum Benchmark {
 
     public static func run(_ w: Workload, quick: Bool) -> WorkloadResult {
         let model = w.build()
-        var rng = RNG(seed: 7)
-        let x = Tensor(uninitialized: [w.batch] + w.inputShape)
-        for i in 0..<x.count { x.pointer[i] = rng.normal() }
-        let labels = (0..<w.batch).map { _ in rng.below(w.classes) }
+        let (x, labels) = w.randomBatch()
         model.needsInputGradient = false
         let sgd = SGD(model: model, learningRate: 0.01, momentum: 0.9)
         let (rounds, minSeconds) = quick ? (1, 0.2) : (3, 1.0)

@@ -17,10 +17,12 @@ public struct ClaimCheck: Codable, Sendable {
 public struct ClaimChecker {
     let runs: [RunResult]
     let depths: [FineTuneDepth]
+    let defaultUnits: Int
 
     public init(_ results: ComparisonResults) {
         runs = results.runs
         depths = results.config.depths
+        defaultUnits = results.config.training.units
     }
 
     func values(_ variant: String, _ depth: FineTuneDepth, study: String = "grid", _ key: (RunResult) -> Double? = { $0.top1 }) -> [UInt64: Double] {
@@ -111,14 +113,15 @@ public struct ClaimChecker {
     }
 
     func unitRobustness() -> ClaimCheck {
-        let counts = Set(runs.filter { $0.study == "units" }.map(\.units)).sorted()
+        let sweep = runs.filter { $0.study == "units" || ($0.study == "grid" && $0.depth == .all) }
+        let counts = Set(runs.filter { $0.study == "units" }.map(\.units)).union(runs.contains { $0.study == "units" } ? [defaultUnits] : []).sorted()
         guard !counts.isEmpty, !values("ft", .all).isEmpty else {
             return ClaimCheck(number: 5, claim: "Gains are robust to the number of new units.", verdict: .notTested, evidence: "run with --units-sweep")
         }
         var verdicts: [ClaimCheck.Verdict] = [], parts: [String] = []
         for s in counts {
             for m in ["wa", "da"] {
-                let v = Dictionary(runs.filter { $0.study == "units" && $0.variant == m && $0.units == s }.map { ($0.seed, $0.top1) },
+                let v = Dictionary(sweep.filter { $0.variant == m && $0.units == s }.map { ($0.seed, $0.top1) },
                                    uniquingKeysWith: { a, _ in a })
                 guard let d = difference(v, values("ft", .all)) else { continue }
                 verdicts.append(Self.verdict(d))

@@ -11,6 +11,7 @@ public final class ComparisonRunner {
     /// Receives one line per finished run (with overall progress and ETA) and other news.
     public var log: (String) -> Void = { _ in }
     private var done = 0
+    private var mainTargetName = ""
     private var started = Date()
 
     public init(source: Checkpoint, config: ComparisonConfig) { self.source = source; self.config = config }
@@ -39,6 +40,7 @@ public final class ComparisonRunner {
     func runSeeds(into results: inout ComparisonResults, inputShape: [Int], probe: RetentionProbe?) throws {
         for seed in config.seeds {
             let task = try fewShot(config.target, shots: config.shots, seed: seed, inputShape: inputShape)
+            mainTargetName = task.name
             results.targetDescription = task.summary.replacingOccurrences(of: ", draw seed \(seed)", with: "")
             results.draws[seed] = task.draw.trainByClass
             let cache = FeatureCache()
@@ -97,8 +99,9 @@ public final class ComparisonRunner {
         done += 1
         let elapsed = Date().timeIntervalSince(started)
         let eta = elapsed / Double(done) * Double(max(config.totalRunCount - done, 0))
+        let detail = (units.map { ", \($0) units" } ?? "") + (task.name == mainTargetName ? "" : ", on \(task.name)") + (from == nil ? "" : ", grown again")
         log(String(format: "[%3d/%d] %@ · %@ · seed %llu%@: %.2f%% (%.1f s)   elapsed %@, ETA %@", done, config.totalRunCount,
-                   variant.label, depth.label, seed, units.map { ", \($0) units" } ?? "", 100 * outcome.evaluation.top1, outcome.seconds,
+                   variant.label, depth.label, seed, detail, 100 * outcome.evaluation.top1, outcome.seconds,
                    ProgressDisplay.clock(elapsed), ProgressDisplay.clock(eta)))
         return outcome
     }
@@ -143,6 +146,7 @@ public final class ComparisonRunner {
 
 /// A few-shot task held in memory (it is small), so every run reads the same tensors.
 struct MaterialisedTask {
+    let name: String
     let classes: Int
     let classNames: [String]
     let draw: FewShotDraw
@@ -154,7 +158,7 @@ struct MaterialisedTask {
         let (x, y) = try materialise(task.train), (tx, ty) = try materialise(task.test)
         train = TensorBatches(inputs: x, labels: y, batchSize: batchSize, shuffleSeed: seed)
         test = TensorBatches(inputs: tx, labels: ty, batchSize: 256, shuffleSeed: nil)
-        classes = task.classes; classNames = task.classNames; draw = task.draw; summary = task.summary
+        name = task.name; classes = task.classes; classNames = task.classNames; draw = task.draw; summary = task.summary
     }
 }
 

@@ -63,9 +63,10 @@ public final class FeatureCache {
 }
 
 public enum FineTune {
-    /// Grows `source` for the target and trains it (with `sourceVelocity`, the source's momentum, carried over). `train`/`test` yield target images; when the
+    /// Grows `source` for the target and trains it. `train`/`test` yield target images; when the
     /// depth leaves a frozen bottom and `cacheFrozenFeatures` is set (no augmentation in `train`),
-    /// the frozen layers run once per image and the head trains on their outputs.
+    /// the frozen layers run once per image (shared through `featureCache`) and the head trains on
+    /// their outputs. `sourceVelocity`, the source's momentum, is carried through growth.
     public static func run(source: GrownNetwork, config: FineTuneConfig, classes: Int, train: BatchSource, test: BatchSource,
                            cacheFrozenFeatures: Bool, featureCache: FeatureCache? = nil, progress: ProgressDisplay? = nil,
                            evaluations: Int = 20, sourceVelocity: [String: Tensor] = [:]) throws -> FineTuneOutcome {

@@ -9,7 +9,10 @@ import Experiments
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Fetch the data, pretrain the source network (cached), compare growing with fine-tuning on Animal-MNIST, and report.",
-        discussion: "Steps: data (grow data fetch) → runs/source-fashion-mnist.safetensors (grow pretrain, once) → grow compare --target animal-mnist.")
+        discussion: """
+            Steps: data (grow data fetch) → runs/source-fashion-mnist.safetensors (grow pretrain, once) → \
+            grow compare --target animal-mnist --retention fashion-mnist --units-sweep 64,1024 --cumulative mnist-5k.
+            """)
 
     @Flag(help: "A tiny version (one seed, a few methods, short pretraining) that finishes in about a minute.")
     var quick = false
@@ -37,7 +40,8 @@ struct Demo: ParsableCommand {
         }
 
         let compare = try Compare.parse(["--from", checkpoint, "--target", "animal-mnist", "--out", "\(runs)/compare-animal-mnist",
-                                         "--data-dir", dataDir, "--threads", String(Threads.count)] + (quick ? ["--quick"] : []))
+                                         "--data-dir", dataDir, "--threads", String(Threads.count), "--retention", "fashion-mnist"]
+                                        + (quick ? ["--quick"] : ["--units-sweep", "64,1024", "--cumulative", "mnist-5k"]))
         try compare.validate()
         try compare.run()
     }

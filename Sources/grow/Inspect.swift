@@ -29,9 +29,13 @@ struct Inspect: ParsableCommand {
             let params = layer.localParameters.map { "\($0.0) \($0.1.shape)" }.joined(separator: ", ")
             print(String(repeating: "  ", count: depth) + "\(name.split(separator: ".").last!): \(layer.summary)" + (params.isEmpty ? "" : "  [\(params)]"))
         }
-        let counts = net.model.parameterCounts
         let newCount = net.model.namedParameters().filter { checkpoint.newParameters.contains($0.name) }.reduce(0) { $0 + $1.parameter.value.count }
-        print("\nparameters: \(counts.total) total, \(newCount) added by the latest growth")
+        // Trainable as in the latest fine-tuning (its depth), else everything (pretraining).
+        if let depth = checkpoint.history.last?.depth.flatMap(FineTuneDepth.init(rawValue:)) {
+            depth.apply(to: net.model, newParameters: checkpoint.newParameters)
+        }
+        let counts = net.model.parameterCounts
+        print("\nparameters: \(counts.total) total, \(counts.trainable) trainable in the latest training, \(newCount) added by the latest growth")
         print("\ngrowth log:" + (net.spec.growth.isEmpty ? " (none: a base network)" : ""))
         for (i, step) in net.spec.growth.enumerated() { print("  \(i + 1). \(step.summary) [seed \(step.seed)]") }
         print("\nhistory:")

@@ -25,7 +25,7 @@ struct Pretrain: ParsableCommand {
     var batchSize = 128
 
     @Option(help: "Peak learning rate (linear warm-up, then cosine decay).")
-    var lr: Float = 0.02
+    var lr: Float = 0.05
 
     @Option(help: "Seed for initialisation, shuffling and dropout.")
     var seed: UInt64 = 1
