@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Engine
 import Datasets
+import Logging
 
 /// Options every training verb shares.
 struct RuntimeOptions: ParsableArguments {
@@ -11,12 +12,17 @@ struct RuntimeOptions: ParsableArguments {
     @Option(help: "Where data sets live (default: GROW_DATA_DIR or ./data).")
     var dataDir: String?
 
+    @Option(help: "How much run-by-run news to print on standard error: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = Logger.Level(rawValue: ProcessInfo.processInfo.environment["GROW_LOG_LEVEL"] ?? "") ?? .info
+
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1; got \(threads).") }
     }
 
     func apply() {
+        Log.bootstrap(level: logLevel)
         Threads.set(threads ?? Threads.defaultCount)
+        Log.grow.debug("threads \(Threads.count), OpenBLAS core \(Threads.blasCore), data directory \(resolvedDataDir)")
     }
 
     var resolvedDataDir: String { DataDirectory.resolve(dataDir) }

@@ -123,7 +123,8 @@ struct Compare: ParsableCommand {
         say("comparing on \(config.target): \(config.variants.count) methods × \(config.depths.count) depths × \(config.seeds.count) seeds"
             + " = \(config.gridRunCount) runs (\(config.totalRunCount) with sweeps), \(Threads.count) threads")
         let runner = ComparisonRunner(source: checkpoint, config: config)
-        runner.log = { line in FileHandle.standardError.write((line + "\n").data(using: .utf8)!) }
+        runner.log = { line in Log.grow.info("\(line)") }
+        Log.grow.debug("comparison configuration: \(config)")
         let results = try runner.run()
         let claims = ClaimChecker(results).check()
         let dir = URL(fileURLWithPath: out)

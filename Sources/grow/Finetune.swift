@@ -112,6 +112,7 @@ struct Finetune: ParsableCommand {
         try Checkpoint(network: outcome.network, history: checkpoint.history + [record], velocity: outcome.velocity,
                        newParameters: outcome.map.newParameters).save(to: URL(fileURLWithPath: out))
         say("wrote \(out)")
+        Log.grow.debug("new parameters: \(outcome.map.newParameters.sorted().joined(separator: ", "))")
     }
 }
 
