@@ -34,9 +34,9 @@ public enum SVGChart {
 
     /// A line chart; `yRange` fixes the y axis (else fitted to the data).
     public static func line(title: String, xLabel: String, yLabel: String, series: [Series], yRange: (Double, Double)? = nil,
-                            width: Int = 640, height: Int = 360) -> String {
+                            width: Int = 780, height: Int = 360) -> String {
         let all = series.flatMap(\.points).filter { $0.x.isFinite && $0.y.isFinite }
-        let (left, right, top, bottom) = (62.0, 170.0, 34.0, 46.0)
+        let (left, right, top, bottom) = (62.0, 250.0, 34.0, 46.0)   // the right margin holds the legend
         let (w, h) = (Double(width) - left - right, Double(height) - top - bottom)
         let xs = all.map(\.x), ys = all.map(\.y)
         var (x0, x1) = (xs.min() ?? 0, xs.max() ?? 1)
