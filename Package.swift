@@ -38,7 +38,7 @@ let package = Package(
         // Layer 4: the paper's protocol: model zoo, fine-tuning, evaluation, checkpoints, comparison, reports.
         .target(name: "Experiments", dependencies: ["Engine", "Datasets", "NN", "Training", "Growth"], swiftSettings: fast),
         // Benchmark workloads (kept out of the library proper).
-        .target(name: "Benchmarks", dependencies: ["Engine", "NN", "Training", "Growth"], swiftSettings: fast),
+        .target(name: "Benchmarks", dependencies: ["Engine", "Datasets", "NN", "Training", "Growth"], swiftSettings: fast),
         .executableTarget(name: "grow", dependencies: [
             "Engine", "NN", "Training", "Benchmarks", "Datasets", "Growth", "Experiments",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Engine
 import Datasets
+import Benchmarks
 
 /// `grow data`: fetch the real data sets, and show what a data set holds.
 struct DataCommand: ParsableCommand {

@@ -1,8 +1,9 @@
 import Foundation
 import Engine
+import Datasets
 
 /// Loader throughput (decoded + augmented images per second), to check the loader keeps ahead of
-/// training. Lives with the loader because the Benchmarks target does not depend on Datasets.
+/// training (`grow data bench`).
 public enum LoaderBenchmark {
     /// One measurement: images per second through `DataLoader` (decode + transform + batching).
     public struct Result: Sendable, Codable {
