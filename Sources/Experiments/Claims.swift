@@ -40,7 +40,8 @@ public struct ClaimChecker {
     static func verdict(_ d: Summary) -> ClaimCheck.Verdict { d.lower > 0 ? .held : d.mean <= 0 ? .notHeld : .inconclusive }
 
     static func describe(_ d: Summary) -> String {
-        String(format: "%+.1f points (95%% CI %+.1f … %+.1f, %d seeds)", 100 * d.mean, 100 * d.lower, 100 * d.upper, d.n)
+        d.n < 2 ? String(format: "%+.1f points (1 seed)", 100 * d.mean)
+            : String(format: "%+.1f points (95%% CI %+.1f … %+.1f, %d seeds)", 100 * d.mean, 100 * d.lower, 100 * d.upper, d.n)
     }
 
     /// Combines per-depth verdicts: all held → held; any not held → not held; else inconclusive.
