@@ -3,6 +3,7 @@ import Foundation
 import Engine
 import Datasets
 import Logging
+import Experiments
 
 /// Options every training verb shares.
 struct RuntimeOptions: ParsableArguments {
@@ -26,6 +27,48 @@ struct RuntimeOptions: ParsableArguments {
     }
 
     var resolvedDataDir: String { DataDirectory.resolve(dataDir) }
+}
+
+/// The options `grow finetune` and `grow compare` share: source, target and training hyperparameters.
+struct FineTuneOptions: ParsableArguments {
+    @Option(help: "The pre-trained source checkpoint.")
+    var from = "runs/source.safetensors"
+
+    @Option(help: "Target data: animal-mnist, mnist-5k, fashion-mnist, idx:…, csv:… or folder:….")
+    var target = "animal-mnist"
+
+    @Option(help: "Training examples per class.")
+    var shots = 20
+
+    @Option(help: "New units S (WWA: FC6 gets S/2).")
+    var units = 256
+
+    @Option(help: "Initial value of the scales γ of normalised blocks.")
+    var scale: Float = 20
+
+    @Option(help: "Passes over the few-shot training set.")
+    var epochs = 30
+
+    @Option(help: "Examples per step.")
+    var batchSize = 32
+
+    @Option(help: "Base learning rate of pre-trained layers (new parameters: ×10).")
+    var lr: Float = 0.001
+
+    func validate() throws {
+        guard FileManager.default.fileExists(atPath: from) else {
+            throw ValidationError("No checkpoint at \(from). Make one with `grow pretrain --out \(from)` (or run `grow demo`), or pass --from FILE.")
+        }
+        _ = try parseDataset(target, option: "--target")
+        guard shots > 0, units > 0, epochs > 0, batchSize > 0, lr > 0 else {
+            throw ValidationError("--shots, --units, --epochs, --batch-size and --lr must be positive.")
+        }
+    }
+
+    /// These options written into a fine-tuning configuration.
+    func apply(to c: inout FineTuneConfig) {
+        c.units = units; c.initialScale = scale; c.epochs = epochs; c.batchSize = batchSize; c.learningRate = lr
+    }
 }
 
 /// Parses a data set name for `validate()`, turning the data error into a usage error that says how to fix it.

@@ -12,14 +12,7 @@ struct Compare: ParsableCommand {
         abstract: "Compare fine-tuning with growing (FT, DA, WA, DWA, WWA and ablations) across depths and seeds; write a report.",
         discussion: "Example: grow compare --from runs/source.safetensors --target animal-mnist --shots 20 --out runs/compare-animal")
 
-    @Option(help: "The pre-trained source checkpoint.")
-    var from = "runs/source.safetensors"
-
-    @Option(help: "Target data: animal-mnist, mnist-5k, fashion-mnist, idx:…, csv:… or folder:….")
-    var target = "animal-mnist"
-
-    @Option(help: "Training examples per class.")
-    var shots = 20
+    @OptionGroup var common: FineTuneOptions
 
     @Option(help: "Held-out test examples per class.")
     var testPerClass = 50
@@ -32,21 +25,6 @@ struct Compare: ParsableCommand {
 
     @Option(help: "Depths, comma-separated: new, fc7, fc6, all.")
     var depths = "new,fc7,fc6,all"
-
-    @Option(help: "New units S (WWA: FC6 gets S/2).")
-    var units = 256
-
-    @Option(help: "Epochs per run.")
-    var epochs = 30
-
-    @Option(help: "Base learning rate (new parameters ×10).")
-    var lr: Float = 0.001
-
-    @Option(help: "Examples per step.")
-    var batchSize = 32
-
-    @Option(help: "Initial scale γ of normalised blocks.")
-    var scale: Float = 20
 
     @Option(help: "Also run WA and DA at depth All with these unit counts (Table 2), comma-separated.")
     var unitsSweep: String?
@@ -76,36 +54,29 @@ struct Compare: ParsableCommand {
     }
 
     func validate() throws {
-        guard FileManager.default.fileExists(atPath: from) else {
-            throw ValidationError("No checkpoint at \(from). Make one with `grow pretrain --out \(from)` (or run `grow demo`).")
-        }
-        _ = try parseDataset(target, option: "--target")
         _ = try makeConfig()
     }
 
     func makeConfig() throws -> ComparisonConfig {
-        var c = ComparisonConfig(target: target)
-        c.shots = shots; c.testPerClass = testPerClass
+        var c = ComparisonConfig(target: common.target)
+        c.shots = common.shots; c.testPerClass = testPerClass
         c.seeds = try Self.list(seeds, "--seeds") { UInt64($0) }
         c.variants = methods == "all" ? MethodVariant.standard : try Self.list(methods, "--methods") { MethodVariant.named($0) }
         c.depths = try Self.list(depths, "--depths") { FineTuneDepth(rawValue: $0) }
-        c.training.units = units; c.training.epochs = epochs; c.training.learningRate = lr; c.training.batchSize = batchSize
-        c.training.initialScale = scale
+        common.apply(to: &c.training)
         c.unitSweep = try unitsSweep.map { try Self.list($0, "--units-sweep") { Int($0).flatMap { $0 > 0 ? $0 : nil } } } ?? []
         c.shotSweep = try shotsSweep.map { try Self.list($0, "--shots-sweep") { Int($0).flatMap { $0 > 0 ? $0 : nil } } } ?? []
         c.retentionSource = retention == "none" ? nil : retention
         c.cumulativeFirstTarget = cumulative
         if quick {
-            c.seeds = [c.seeds.first ?? 1]; c.testPerClass = min(c.testPerClass, 10); c.training.epochs = min(epochs, 3)
-            c.training.units = min(units, 32); c.retentionImages = 200
+            c.seeds = [c.seeds.first ?? 1]; c.testPerClass = min(c.testPerClass, 10); c.training.epochs = min(common.epochs, 3)
+            c.training.units = min(common.units, 32); c.retentionImages = 200
             if methods == "all" { c.variants = [.ft, .da, .wa, .waRand] }
             if depths == "new,fc7,fc6,all" { c.depths = [.new, .all] }
         }
         if let r = c.retentionSource { _ = try parseDataset(r, option: "--retention") }
         if let f = c.cumulativeFirstTarget { _ = try parseDataset(f, option: "--cumulative") }
-        guard shots > 0, testPerClass > 0, units > 0, epochs > 0, batchSize > 0, lr > 0 else {
-            throw ValidationError("--shots, --test-per-class, --units, --epochs, --batch-size and --lr must be positive.")
-        }
+        guard testPerClass > 0 else { throw ValidationError("--test-per-class must be positive.") }
         return c
     }
 
@@ -114,7 +85,7 @@ struct Compare: ParsableCommand {
         Interrupt.install()
         var config = try makeConfig()
         config.dataDirectory = runtime.resolvedDataDir
-        _ = try Self.compare(from: from, config: config, out: out)
+        _ = try Self.compare(from: common.from, config: config, out: out)
     }
 
     /// Runs the grid, writes the report and prints the summary; shared with `grow demo`.

@@ -16,14 +16,7 @@ struct Finetune: ParsableCommand {
         Example: grow finetune --from runs/source.safetensors --target animal-mnist --shots 20 --method wa --units 256 --depth all
         """)
 
-    @Option(help: "The pre-trained checkpoint.")
-    var from = "runs/source.safetensors"
-
-    @Option(help: "Target data: animal-mnist, mnist-5k, fashion-mnist, idx:…, csv:… or folder:….")
-    var target = "animal-mnist"
-
-    @Option(help: "Training examples per class.")
-    var shots = 20
+    @OptionGroup var common: FineTuneOptions
 
     @Option(help: "Test examples per class (held out; default: 100 or what the classes allow).")
     var testPerClass: Int?
@@ -31,29 +24,14 @@ struct Finetune: ParsableCommand {
     @Option(help: "ft, da, wa, dwa or wwa.")
     var method: GrowthMethod = .wa
 
-    @Option(help: "New units S (WWA: FC6 gets S/2).")
-    var units = 256
-
     @Flag(help: "Do not L2-normalise and scale the blocks (the paper's ablation).")
     var noNorm = false
-
-    @Option(help: "Initial value of the scales γ.")
-    var scale: Float = 20
 
     @Option(name: .customLong("init"), help: "New-unit initialisation: random, copy+rand or net2net.")
     var initialization: NewUnitInit = .random
 
     @Option(help: "Fine-tuning depth: new, fc7, fc6 or all.")
     var depth: FineTuneDepth = .all
-
-    @Option(help: "Passes over the few-shot training set.")
-    var epochs = 30
-
-    @Option(help: "Examples per step.")
-    var batchSize = 32
-
-    @Option(help: "Base learning rate of pre-trained layers (new parameters: ×10).")
-    var lr: Float = 0.001
 
     @Flag(help: "Augment with random 2-pixel shifts (turns off the frozen-feature cache).")
     var augment = false
@@ -67,13 +45,6 @@ struct Finetune: ParsableCommand {
     @OptionGroup var runtime: RuntimeOptions
 
     func validate() throws {
-        guard FileManager.default.fileExists(atPath: from) else {
-            throw ValidationError("No checkpoint at \(from). Make one with `grow pretrain --out \(from)`, or pass --from FILE.")
-        }
-        _ = try parseDataset(target, option: "--target")
-        guard shots > 0, units > 0, epochs > 0, batchSize > 0, lr > 0 else {
-            throw ValidationError("--shots, --units, --epochs, --batch-size and --lr must be positive.")
-        }
         if initialization == .copyRand && (method == .da) {
             throw ValidationError("--init copy+rand copies old units into a widened layer; use it with wa, dwa or wwa (da adds a fresh layer).")
         }
@@ -81,18 +52,18 @@ struct Finetune: ParsableCommand {
 
     var config: FineTuneConfig {
         var c = FineTuneConfig()
-        c.method = method; c.units = units; c.normalize = !noNorm; c.initialScale = scale; c.initialization = initialization
-        c.depth = depth; c.epochs = epochs; c.batchSize = batchSize; c.learningRate = lr; c.seed = seed
+        common.apply(to: &c)
+        c.method = method; c.normalize = !noNorm; c.initialization = initialization; c.depth = depth; c.seed = seed
         return c
     }
 
     func run() throws {
         runtime.apply()
         Interrupt.install()
-        let checkpoint = try Checkpoint.load(from: URL(fileURLWithPath: from))
-        let task = try FewShotTask(target: target, shots: shots, testPerClass: testPerClass, seed: seed,
+        let checkpoint = try Checkpoint.load(from: URL(fileURLWithPath: common.from))
+        let task = try FewShotTask(target: common.target, shots: common.shots, testPerClass: testPerClass, seed: seed,
                                    inputShape: checkpoint.network.spec.inputShape, dataDir: runtime.resolvedDataDir, augment: augment,
-                                   batchSize: batchSize)
+                                   batchSize: common.batchSize)
         say("target " + task.summary)
         say("growing: \(config.steps(classes: task.classes).map(\.summary).joined(separator: "; ")); depth \(depth.label)")
         let outcome: FineTuneOutcome
@@ -105,8 +76,8 @@ struct Finetune: ParsableCommand {
         }
         say(EvaluationText.summary(outcome.evaluation, classNames: task.classNames))
         say(String(format: "%d steps in %.1f s", outcome.steps, outcome.seconds))
-        let record = TrainingRecord(command: "finetune", dataset: task.name, method: method.rawValue, depth: depth.rawValue, shots: shots,
-                                    epochs: epochs, steps: outcome.steps, batchSize: batchSize, learningRate: Double(lr), seed: seed,
+        let record = TrainingRecord(command: "finetune", dataset: task.name, method: method.rawValue, depth: depth.rawValue, shots: common.shots,
+                                    epochs: common.epochs, steps: outcome.steps, batchSize: common.batchSize, learningRate: Double(common.lr), seed: seed,
                                     testAccuracy: outcome.evaluation.top1, seconds: outcome.seconds)
         try ensureParentDirectory(out)
         try Checkpoint(network: outcome.network, history: checkpoint.history + [record], velocity: outcome.velocity,
