@@ -9,6 +9,8 @@ import Growth
 /// and a step decay ×0.1, then evaluate.
 public struct FineTuneConfig: Codable, Sendable, Equatable {
     public var method: GrowthMethod = .wa
+    /// The layer WA widens (fc7 in the paper; fc6 or a convolution such as trunk.conv3 also work).
+    public var widenLayer: String = "fc7"
     public var units: Int = 256
     public var normalize: Bool = true
     public var initialScale: Float = 20
@@ -32,7 +34,7 @@ public struct FineTuneConfig: Codable, Sendable, Equatable {
     /// The growth steps for `classes` target classes.
     public func steps(classes: Int) -> [GrowthStep] {
         method.steps(units: units, classes: classes, initialization: initialization, normalize: normalize,
-                     initialScale: initialScale, seed: seed &* 7919)
+                     initialScale: initialScale, seed: seed &* 7919, widenLayer: widenLayer)
     }
 }
 

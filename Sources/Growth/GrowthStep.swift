@@ -63,7 +63,9 @@ public enum GrowthMethod: String, Codable, Sendable, CaseIterable {
     case wwa
 
     /// The steps for a target with `classes` classes.
-    public func steps(units: Int, classes: Int, initialization: NewUnitInit, normalize: Bool, initialScale: Float, seed: UInt64) -> [GrowthStep] {
+    /// `widenLayer` is the layer WA widens: fc7 (the paper), fc6, or a convolution such as `trunk.conv3`.
+    public func steps(units: Int, classes: Int, initialization: NewUnitInit, normalize: Bool, initialScale: Float, seed: UInt64,
+                      widenLayer: String = "fc7") -> [GrowthStep] {
         func widen(_ layer: String, _ s: Int, consumer: Bool = true, _ k: UInt64) -> GrowthStep {
             GrowthStep(operation: .widen, layer: layer, units: s, initialization: initialization, normalize: normalize,
                        initialScale: initialScale, consumerReadsNewUnits: consumer, seed: seed &+ k)
@@ -74,7 +76,7 @@ public enum GrowthMethod: String, Codable, Sendable, CaseIterable {
         switch self {
         case .ft: return [classifier]
         case .da: return [deepen, classifier]
-        case .wa: return [widen("fc7", units, 1), classifier]
+        case .wa: return [widen(widenLayer, units, 1), classifier]
         case .dwa: return [widen("fc7", units, 1), deepen, classifier]
         case .wwa: return [widen("fc6", Swift.max(1, units / 2), consumer: false, 2), widen("fc7", units, 1), classifier]
         }

@@ -10,6 +10,7 @@ import NN
 /// the old units through a `SelectFeatures`. Old units keep their weights.
 enum Widen {
     static func apply(_ step: GrowthStep, to model: Sequential, inputShape: [Int]) throws -> GrowthMap {
+        if model.layer(at: step.layer) is Conv2d { return try WidenConv.apply(step, to: model, inputShape: inputShape) }
         guard let index = model.index(of: step.layer) else { throw GrowthError("widen: no layer '\(step.layer)' in this network") }
         guard step.units > 0 else { throw GrowthError("widen: units must be positive, got \(step.units)") }
         var rng = RNG(seed: step.seed)

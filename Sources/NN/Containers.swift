@@ -23,6 +23,11 @@ public final class Sequential: Layer {
         layers[i] = (name, layer)
     }
     public func index(of name: String) -> Int? { layers.firstIndex { $0.0 == name } }
+    /// Removes the layer named `name` (growth moves a conv's ReLU into its block).
+    public func remove(_ name: String) {
+        guard let i = index(of: name) else { preconditionFailure("Sequential: no layer \(name)") }
+        layers.remove(at: i)
+    }
 
     /// Backward stops at this layer index (layers below are frozen and need no gradient).
     public var backwardFloor = 0

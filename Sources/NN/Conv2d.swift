@@ -46,6 +46,17 @@ public final class Conv2d: Layer {
         } else { self.bias = nil }
     }
 
+    /// A convolution with the given weight [O, C/groups, kH, kW] and optional bias [O] (square kernels).
+    public init(weight: Tensor, bias: Tensor?, stride: Int = 1, padding: Padding = .symmetric(0), dilation: Int = 1, groups: Int = 1) {
+        precondition(weight.shape.count == 4 && weight.shape[2] == weight.shape[3], "Conv2d: weight must be [O, C/groups, k, k], got \(weight.shape)")
+        outChannels = weight.shape[0]; inChannels = weight.shape[1] * groups
+        if let bias { precondition(bias.shape == [outChannels], "Conv2d: bias must be [\(outChannels)], got \(bias.shape)") }
+        kernel = (weight.shape[2], weight.shape[3]); self.stride = (stride, stride); self.dilation = (dilation, dilation)
+        self.padding = padding; self.groups = groups
+        self.weight = Parameter(weight)
+        self.bias = bias.map(Parameter.init)
+    }
+
     public var localParameters: [(String, Parameter)] {
         [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
     }

@@ -24,6 +24,9 @@ struct Finetune: ParsableCommand {
     @Option(help: "ft, da, wa, dwa or wwa.")
     var method: GrowthMethod = .wa
 
+    @Option(help: "The layer WA widens: fc7 (the paper), fc6, or a convolution: trunk.conv1, trunk.conv2, trunk.conv3.")
+    var layer = "fc7"
+
     @Flag(help: "Do not L2-normalise and scale the blocks (the paper's ablation).")
     var noNorm = false
 
@@ -45,6 +48,9 @@ struct Finetune: ParsableCommand {
     @OptionGroup var runtime: RuntimeOptions
 
     func validate() throws {
+        if layer != "fc7" && method != .wa {
+            throw ValidationError("--layer chooses what WA widens; use it with --method wa (the other methods grow fixed layers).")
+        }
         if initialization == .copyRand && (method == .da) {
             throw ValidationError("--init copy+rand copies old units into a widened layer; use it with wa, dwa or wwa (da adds a fresh layer).")
         }
@@ -54,6 +60,7 @@ struct Finetune: ParsableCommand {
         var c = FineTuneConfig()
         common.apply(to: &c)
         c.method = method; c.normalize = !noNorm; c.initialization = initialization; c.depth = depth; c.seed = seed
+        c.widenLayer = layer
         return c
     }
 
