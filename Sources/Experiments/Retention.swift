@@ -31,7 +31,9 @@ public struct RetentionProbe {
         let old = Self.oldUnitWeights(adapted.model)
         var weights = Dictionary(uniqueKeysWithValues: view.model.stateDict().map { ($0.name, $0.tensor) })
         for (name, tensor) in weights where !name.hasPrefix("fc8.") {
-            if let adaptedTensor = old[name], adaptedTensor.shape == tensor.shape { weights[name] = adaptedTensor }
+            guard let adaptedTensor = old[name] else { continue }
+            if adaptedTensor.shape == tensor.shape { weights[name] = adaptedTensor }
+            else if let lead = Self.leadingBlock(adaptedTensor, shape: tensor.shape) { weights[name] = lead }
         }
         try view.model.load(weights)
         return try Evaluator.evaluate(view.model, on: sourceTest, classes: sourceClasses).top1
@@ -42,10 +44,26 @@ public struct RetentionProbe {
     static func oldUnitWeights(_ model: Layer) -> [String: Tensor] {
         var out: [String: Tensor] = [:]
         for (name, tensor) in model.stateDict() {
-            let parts = name.split(separator: ".")
+            var parts = name.split(separator: ".").map(String.init)
             if parts.contains("new") || parts.contains("norm") { continue }
-            out[parts.filter { $0 != "old" }.joined(separator: ".")] = tensor
+            // A widened conv's old filters live at L.old.conv.*; a widened FC block's at L.old.linear.*.
+            while let i = parts.firstIndex(of: "old") {
+                parts.remove(at: i)
+                if i < parts.count, parts[i] == "conv" { parts.remove(at: i) }
+            }
+            out[parts.joined(separator: ".")] = tensor
         }
+        return out
+    }
+
+    /// A consumer that was widened to read new units/channels keeps its old inputs first (per output row,
+    /// channel-major): the leading columns of each row, viewed as [rows, rest], are the old weights.
+    static func leadingBlock(_ t: Tensor, shape: [Int]) -> Tensor? {
+        guard t.shape.count == shape.count, t.shape.count >= 2, t.shape[0] == shape[0], t.count > 0 else { return nil }
+        let rows = shape[0], width = shape.reduce(1, *) / rows, bigWidth = t.count / rows
+        guard bigWidth >= width, Array(t.shape.dropFirst(2)) == Array(shape.dropFirst(2)) else { return nil }
+        let out = Tensor(uninitialized: shape)
+        for r in 0..<rows { (out.pointer + r * width).update(from: t.pointer + r * bigWidth, count: width) }
         return out
     }
 }

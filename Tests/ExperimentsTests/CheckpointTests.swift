@@ -81,3 +81,37 @@ final class CheckpointTests: XCTestCase {
         XCTAssertTrue(try Evaluator.evaluate(base.model, on: data, classes: 4).perBlock.isEmpty, "no blocks for an ungrown net")
     }
 }
+
+/// The retention probe reads the adapted network's old units back into the source network.
+final class RetentionTests: XCTestCase {
+    override func setUp() { Threads.set(1) }
+
+    func testUntrainedGrowthRetainsTheSourceExactly() throws {
+        let source = try GrownNetwork.base(inputShape: [1, 16, 16], classes: 4, seed: 2)
+        var rng = RNG(seed: 3)
+        let x = Tensor(uninitialized: [8, 1, 16, 16])
+        for i in 0..<x.count { x.pointer[i] = rng.uniform() }
+        let probe = RetentionProbe(source: source, sourceTest: TensorBatches(inputs: x, labels: [0, 1, 2, 3, 0, 1, 2, 3], batchSize: 4, shuffleSeed: nil))
+        let baseline = try probe.baseline()
+        let growths: [[GrowthStep]] = [
+            GrowthMethod.wwa.steps(units: 6, classes: 3, initialization: .random, normalize: true, initialScale: 20, seed: 1),
+            GrowthMethod.dwa.steps(units: 6, classes: 3, initialization: .random, normalize: true, initialScale: 20, seed: 1),
+            GrowthMethod.wa.steps(units: 6, classes: 3, initialization: .random, normalize: true, initialScale: 20, seed: 1, widenLayer: "trunk.conv3"),
+        ]
+        for steps in growths {
+            let (grown, _) = try source.grow(steps)
+            XCTAssertEqual(try probe.accuracy(of: grown), baseline, "\(steps.map(\.summary))")
+        }
+        // Changed old weights do change the retained accuracy's inputs: zeroing FC7 is seen.
+        let (wa, _) = try source.grow(GrowthMethod.wa.steps(units: 6, classes: 3, initialization: .random, normalize: true, initialScale: 20, seed: 1))
+        (wa.model.layer(at: "fc7.old.linear") as! Linear).weight.value.zero()
+        let view = RetentionProbe.oldUnitWeights(wa.model)
+        XCTAssertTrue(view["fc7.linear.weight"]!.array.allSatisfy { $0 == 0 })
+        // A widened conv maps back to its own name, and FC6's old columns are its leading block.
+        let (conv, _) = try source.grow(growths[2])
+        let convView = RetentionProbe.oldUnitWeights(conv.model)
+        XCTAssertEqual(convView["trunk.conv3.weight"]?.array, (source.model.layer(at: "trunk.conv3") as! Conv2d).weight.value.array)
+        let fc6 = (source.model.layer(at: "fc6.linear") as! Linear).weight.value
+        XCTAssertEqual(RetentionProbe.leadingBlock(convView["fc6.linear.weight"]!, shape: fc6.shape)?.array, fc6.array)
+    }
+}
