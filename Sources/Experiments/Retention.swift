@@ -33,7 +33,7 @@ public struct RetentionProbe {
         for (name, tensor) in weights where !name.hasPrefix("fc8.") {
             guard let adaptedTensor = old[name] else { continue }
             if adaptedTensor.shape == tensor.shape { weights[name] = adaptedTensor }
-            else if let lead = Self.leadingBlock(adaptedTensor, shape: tensor.shape) { weights[name] = lead }
+            else if let lead = leadingBlock(adaptedTensor, shape: tensor.shape) { weights[name] = lead }
         }
         try view.model.load(weights)
         return try Evaluator.evaluate(view.model, on: sourceTest, classes: sourceClasses).top1
@@ -53,17 +53,6 @@ public struct RetentionProbe {
             }
             out[parts.joined(separator: ".")] = tensor
         }
-        return out
-    }
-
-    /// A consumer that was widened to read new units/channels keeps its old inputs first (per output row,
-    /// channel-major): the leading columns of each row, viewed as [rows, rest], are the old weights.
-    static func leadingBlock(_ t: Tensor, shape: [Int]) -> Tensor? {
-        guard t.shape.count == shape.count, t.shape.count >= 2, t.shape[0] == shape[0], t.count > 0 else { return nil }
-        let rows = shape[0], width = shape.reduce(1, *) / rows, bigWidth = t.count / rows
-        guard bigWidth >= width, Array(t.shape.dropFirst(2)) == Array(shape.dropFirst(2)) else { return nil }
-        let out = Tensor(uninitialized: shape)
-        for r in 0..<rows { (out.pointer + r * width).update(from: t.pointer + r * bigWidth, count: width) }
         return out
     }
 }

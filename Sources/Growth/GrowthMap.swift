@@ -32,13 +32,34 @@ public struct GrowthMap: Sendable {
     }
 }
 
-/// Copies `small` into the leading corner of `big` (same rank; each dimension of `small` ≤ `big`'s).
+/// Copies `small` into the leading block of each row of `big`. Rows are the first dimension; the rest of
+/// each row is viewed flat, so a consumer that was widened to read more inputs ([out, in] → [out, in+S],
+/// or [O, C, k, k] → [O, C+S, k, k], new inputs appended per row) keeps its old values in place.
+/// Rank 1 copies the prefix.
 public func embedTopLeft(_ small: Tensor, into big: Tensor) {
-    precondition(small.shape.count == big.shape.count && zip(small.shape, big.shape).allSatisfy { $0 <= $1 },
-                 "embedTopLeft: \(small.shape) does not fit in \(big.shape)")
-    if small.shape.count <= 1 { big.pointer.update(from: small.pointer, count: small.count); return }
-    let rows = small.count / small.shape.last!, width = small.shape.last!, bigWidth = big.shape.last!
-    // Rank-2 case (all FC parameters); higher ranks flatten leading dimensions the same way.
-    precondition(small.shape.count == 2 || small.shape.dropLast() == big.shape.dropLast(), "embedTopLeft: unsupported \(small.shape) → \(big.shape)")
+    if small.shape.count <= 1 {
+        precondition(small.count <= big.count && small.shape.count == big.shape.count, "embedTopLeft: \(small.shape) does not fit in \(big.shape)")
+        big.pointer.update(from: small.pointer, count: small.count)
+        return
+    }
+    let (rows, width, bigWidth) = leadingLayout(small: small.shape, big: big.shape)
     for r in 0..<rows { (big.pointer + r * bigWidth).update(from: small.pointer + r * width, count: width) }
+}
+
+/// The inverse of `embedTopLeft`: the leading block of each row of `big`, as a tensor of `shape`;
+/// nil when `shape` is not such a block of `big`.
+public func leadingBlock(_ big: Tensor, shape: [Int]) -> Tensor? {
+    guard big.shape.count == shape.count, shape.count >= 2, big.shape[0] >= shape[0],
+          zip(shape, big.shape).allSatisfy({ $0 <= $1 }), shape.dropFirst(2) == big.shape.dropFirst(2) else { return nil }
+    let (rows, width, bigWidth) = leadingLayout(small: shape, big: big.shape)
+    let out = Tensor(uninitialized: shape)
+    for r in 0..<rows { (out.pointer + r * width).update(from: big.pointer + r * bigWidth, count: width) }
+    return out
+}
+
+/// (rows, floats per small row, floats per big row); only the first two dimensions may differ.
+private func leadingLayout(small: [Int], big: [Int]) -> (Int, Int, Int) {
+    precondition(small.count == big.count && zip(small, big).allSatisfy { $0 <= $1 } && small.dropFirst(2) == big.dropFirst(2),
+                 "embedTopLeft: \(small) is not a leading block of \(big)")
+    return (small[0], small.dropFirst().reduce(1, *), big.dropFirst().reduce(1, *))
 }

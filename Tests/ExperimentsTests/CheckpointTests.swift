@@ -112,6 +112,6 @@ final class RetentionTests: XCTestCase {
         let convView = RetentionProbe.oldUnitWeights(conv.model)
         XCTAssertEqual(convView["trunk.conv3.weight"]?.array, (source.model.layer(at: "trunk.conv3") as! Conv2d).weight.value.array)
         let fc6 = (source.model.layer(at: "fc6.linear") as! Linear).weight.value
-        XCTAssertEqual(RetentionProbe.leadingBlock(convView["fc6.linear.weight"]!, shape: fc6.shape)?.array, fc6.array)
+        XCTAssertEqual(leadingBlock(convView["fc6.linear.weight"]!, shape: fc6.shape)?.array, fc6.array)
     }
 }

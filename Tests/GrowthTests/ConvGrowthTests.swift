@@ -60,3 +60,25 @@ final class ConvGrowthTests: XCTestCase {
         XCTAssertThrowsError(try net.grow(widen("trunk.pool1", .random, normalize: true)))
     }
 }
+
+extension ConvGrowthTests {
+    /// Momentum of a consumer conv that now reads more channels: old input channels keep theirs.
+    func testMomentumCarriesThroughConvWidening() throws {
+        let (net, _) = try setup()
+        var velocity: [String: Tensor] = [:]
+        for (name, p) in net.model.namedParameters() {
+            let v = Tensor(uninitialized: p.shape)
+            for i in 0..<v.count { v.pointer[i] = Float(i % 7) + 1 }
+            velocity[name] = v
+        }
+        let (grown, map) = try net.grow(widen("trunk.conv2", .random, normalize: true))
+        let carried = map.carry(velocity, into: grown.model)
+        let old = velocity["trunk.conv3.weight"]!, new = carried["trunk.conv3.weight"]!   // [128, 64, 3, 3] → [128, 69, 3, 3]
+        XCTAssertEqual(new.shape, [128, 69, 3, 3])
+        for o in [0, 77, 127] {
+            for c in [0, 63] { for k in 0..<9 { XCTAssertEqual(new[o, c, k / 3, k % 3], old[o, c, k / 3, k % 3]) } }
+            for c in 64..<69 { for k in 0..<9 { XCTAssertEqual(new[o, c, k / 3, k % 3], 0) } }
+        }
+        XCTAssertEqual(carried["trunk.conv2.old.conv.weight"]!.array, velocity["trunk.conv2.weight"]!.array)
+    }
+}
