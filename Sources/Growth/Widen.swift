@@ -49,14 +49,8 @@ enum Widen {
                 guard let (holder, linear) = HeadSurgery.inputLinear(of: consumer), linear.inFeatures == oldUnits else {
                     throw GrowthError("widen \(step.layer): its consumer '\(consumerName)' is not a plain FC layer reading \(oldUnits) features")
                 }
-                let widened = HeadSurgery.widenInputs(linear, extra: step.units) { columns in
-                    if step.initialization == .net2net {
-                        net2netSplit(consumer: linear, newColumns: columns, sources: sourceUnits, oldUnits: oldUnits)
-                    } else {
-                        Init.gaussian(std: 0.01).fill(columns, rng: &rng)
-                    }
-                }
-                if step.initialization == .net2net { divideReplicatedColumns(widened, sources: sourceUnits, oldUnits: oldUnits) }
+                let widened = HeadSurgery.widenInputs(linear, blocks: oldUnits, blockSize: 1, sources: sourceUnits, extra: step.units,
+                                                      net2net: step.initialization == .net2net, rng: &rng)
                 if let holder { holder.replace("linear", with: widened) } else { model.replace(consumerName, with: widened) }
             } else {
                 guard let block = consumer as? Sequential, block.layer(at: "select") == nil else {
@@ -80,32 +74,13 @@ enum Widen {
     static func copyUnits(from old: Linear, columnOffset: Int, into new: Linear, sources: [Int], noise: Bool, rng: inout RNG) {
         let (oldIn, newIn) = (old.inFeatures, new.inFeatures)
         let ow = old.weight.value.pointer, nw = new.weight.value.pointer
-        var sq: Double = 0
-        for i in 0..<old.weight.value.count { sq += Double(ow[i] * ow[i]) }
-        let std = noise ? Float((sq / Double(max(old.weight.value.count, 1))).squareRoot()) * 0.1 : 0
+        let std = HeadSurgery.copyNoiseStd(old.weight.value, noise: noise)
         for (j, u) in sources.enumerated() {
             let row = nw + j * newIn
             row.update(repeating: 0, count: newIn)
             for i in 0..<oldIn { row[columnOffset + i] = ow[u * oldIn + i] + (noise ? std * rng.normal() : 0) }
             if noise { for i in 0..<newIn where i < columnOffset || i >= columnOffset + oldIn { row[i] = std * rng.normal() } }
             new.bias!.value.pointer[j] = old.bias?.value.pointer[u] ?? 0
-        }
-    }
-
-    /// Net2Net: the consumer's column for a replica equals the original's column (divided later).
-    static func net2netSplit(consumer: Linear, newColumns: Tensor, sources: [Int], oldUnits: Int) {
-        let out = consumer.outFeatures, w = consumer.weight.value.pointer, extra = sources.count
-        for r in 0..<out { for (j, u) in sources.enumerated() { newColumns.pointer[r * extra + j] = w[r * oldUnits + u] } }
-    }
-
-    /// Net2Net: each original unit's outgoing weight, and its replicas', divided by its number of copies.
-    static func divideReplicatedColumns(_ consumer: Linear, sources: [Int], oldUnits: Int) {
-        var copies = [Float](repeating: 1, count: oldUnits)
-        for u in sources { copies[u] += 1 }
-        let width = consumer.inFeatures, w = consumer.weight.value.pointer
-        for r in 0..<consumer.outFeatures {
-            for u in 0..<oldUnits { w[r * width + u] /= copies[u] }
-            for (j, u) in sources.enumerated() { w[r * width + oldUnits + j] /= copies[u] }
         }
     }
 }

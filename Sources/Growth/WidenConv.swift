@@ -57,7 +57,7 @@ enum WidenConv {
                 throw GrowthError("widen \(step.layer): its consumer '\(parent.layers[c].0)' is not an ungrouped convolution reading \(C) channels")
             }
             let k = consumer.kernel.0 * consumer.kernel.1
-            let widened = widenColumns(consumer.weight.value.reshaped([consumer.outChannels, C * k]), blocks: C, blockSize: k,
+            let widened = HeadSurgery.widenColumns(consumer.weight.value.reshaped([consumer.outChannels, C * k]), blocks: C, blockSize: k,
                                        sources: sources, extraBlocks: S, net2net: net2net, rng: &rng)
             parent.replace(parent.layers[c].0, with: Conv2d(weight: widened.reshaped([consumer.outChannels, C + S] + [consumer.kernel.0, consumer.kernel.1]),
                                                             bias: consumer.bias?.value.copy(), stride: consumer.stride.0,
@@ -67,8 +67,7 @@ enum WidenConv {
                 throw GrowthError("widen \(step.layer): its consumer '\(model.layers[c].0)' is not a plain FC layer reading the flattened channels")
             }
             let positions = before / C
-            let w = widenColumns(linear.weight.value, blocks: C, blockSize: positions, sources: sources, extraBlocks: S, net2net: net2net, rng: &rng)
-            let widened = Linear(weight: w, bias: linear.bias?.value.copy())
+            let widened = HeadSurgery.widenInputs(linear, blocks: C, blockSize: positions, sources: sources, extra: S, net2net: net2net, rng: &rng)
             if let holder { holder.replace("linear", with: widened) } else { model.replace(model.layers[c].0, with: widened) }
         }
 
@@ -85,33 +84,10 @@ enum WidenConv {
     static func copyFilters(from old: Conv2d, into new: Conv2d, sources: [Int], noise: Bool, rng: inout RNG) {
         let size = old.weight.value.count / old.outChannels
         let ow = old.weight.value.pointer, nw = new.weight.value.pointer
-        var sq: Double = 0
-        for i in 0..<old.weight.value.count { sq += Double(ow[i] * ow[i]) }
-        let std = noise ? Float((sq / Double(max(old.weight.value.count, 1))).squareRoot()) * 0.1 : 0
+        let std = HeadSurgery.copyNoiseStd(old.weight.value, noise: noise)
         for (j, u) in sources.enumerated() {
             for i in 0..<size { nw[j * size + i] = ow[u * size + i] + (noise ? std * rng.normal() : 0) }
             if let b = old.bias, let nb = new.bias { nb.value.pointer[j] = b.value.pointer[u] }
         }
-    }
-
-    /// w: [out, blocks·blockSize] (input channel c owns columns c·blockSize ..< (c+1)·blockSize) →
-    /// [out, (blocks + extraBlocks)·blockSize]. New blocks are Gaussian (std 0.01), or for Net2Net
-    /// copies of their source channel's block, each original and its replicas divided by the copy count.
-    static func widenColumns(_ w: Tensor, blocks: Int, blockSize: Int, sources: [Int], extraBlocks: Int, net2net: Bool,
-                             rng: inout RNG) -> Tensor {
-        let out = w.shape[0], oldWidth = blocks * blockSize, newWidth = (blocks + extraBlocks) * blockSize
-        let result = Tensor(zeros: [out, newWidth])
-        var copies = [Float](repeating: 1, count: blocks)
-        if net2net { for u in sources { copies[u] += 1 } }
-        for r in 0..<out {
-            let src = w.pointer + r * oldWidth, dst = result.pointer + r * newWidth
-            for c in 0..<blocks { for p in 0..<blockSize { dst[c * blockSize + p] = src[c * blockSize + p] / copies[c] } }
-            for j in 0..<extraBlocks {
-                for p in 0..<blockSize {
-                    dst[(blocks + j) * blockSize + p] = net2net ? src[sources[j] * blockSize + p] / copies[sources[j]] : 0.01 * rng.normal()
-                }
-            }
-        }
-        return result
     }
 }
