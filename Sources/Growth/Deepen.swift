@@ -39,9 +39,7 @@ enum Deepen {
         if let holder { holder.replace("linear", with: newConsumer) } else { model.replace(consumerName, with: newConsumer) }
         model.insert(block, named: name, at: c)
 
-        var map = GrowthMap()
-        for (n, _) in model.namedParameters() { if namesBefore.contains(n) { map.sources[n] = n } else { map.newParameters.insert(n) } }
-        return map
+        return GrowthMap(after: model, namesBefore: namesBefore)
     }
 }
 

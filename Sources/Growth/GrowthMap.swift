@@ -12,6 +12,21 @@ public struct GrowthMap: Sendable {
 
     public init() {}
 
+    /// The map of a step that grew `model` in place: parameters under `layer.new.` are new; those under
+    /// `layer.<oldPath>.` came from `layer.` (the block was moved into the old branch); any other came from
+    /// the same name if it existed before (`namesBefore`), else it is new.
+    init(after model: Layer, namesBefore: Set<String>, movedInto layer: String? = nil, oldPath: String = "old") {
+        for (name, _) in model.namedParameters() {
+            var oldName = name
+            if let layer {
+                if name.hasPrefix(layer + ".new.") { newParameters.insert(name); continue }
+                let moved = layer + "." + oldPath + "."
+                if name.hasPrefix(moved) { oldName = layer + "." + name.dropFirst(moved.count) }
+            }
+            if namesBefore.contains(oldName) { sources[name] = oldName } else { newParameters.insert(name) }
+        }
+    }
+
     /// Composes two maps: self (earlier) then `later`.
     public func then(_ later: GrowthMap) -> GrowthMap {
         var out = GrowthMap()

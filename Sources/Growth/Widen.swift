@@ -60,13 +60,7 @@ enum Widen {
             }
         }
 
-        var map = GrowthMap()
-        for (name, _) in model.namedParameters() {
-            if name.hasPrefix(step.layer + ".new.") { map.newParameters.insert(name); continue }
-            let oldName = name.hasPrefix(step.layer + ".old.") ? step.layer + "." + name.dropFirst(step.layer.count + 5) : name
-            if namesBefore.contains(oldName) { map.sources[name] = oldName } else { map.newParameters.insert(name) }
-        }
-        return map
+        return GrowthMap(after: model, namesBefore: namesBefore, movedInto: step.layer)
     }
 
     /// New unit j copies old unit sources[j]'s incoming weights (into the columns the old layer reads) and bias,

@@ -71,13 +71,7 @@ enum WidenConv {
             if let holder { holder.replace("linear", with: widened) } else { model.replace(model.layers[c].0, with: widened) }
         }
 
-        var map = GrowthMap()
-        for (n, _) in model.namedParameters() {
-            if n.hasPrefix(step.layer + ".new.") { map.newParameters.insert(n); continue }
-            let oldName = n.hasPrefix(step.layer + ".old.conv.") ? step.layer + "." + n.dropFirst(step.layer.count + 10) : n
-            if namesBefore.contains(oldName) { map.sources[n] = oldName } else { map.newParameters.insert(n) }
-        }
-        return map
+        return GrowthMap(after: model, namesBefore: namesBefore, movedInto: step.layer, oldPath: "old.conv")
     }
 
     /// New filter j copies old filter sources[j] (weights and bias), plus noise of 0.1 × the weights' std for copy+rand.
