@@ -164,12 +164,8 @@ struct MaterialisedTask {
 
 /// All examples of a source, in order, as one tensor.
 func materialise(_ source: BatchSource) throws -> (Tensor, [Int]) {
-    var parts: [Tensor] = [], labels: [Int] = []
-    let it = source.orderedBatches()
-    while let b = try it.next() { parts.append(b.inputs); labels += b.labels }
-    guard let first = parts.first else { throw CheckpointError("no examples to load") }
-    let all = Tensor(uninitialized: [labels.count] + Array(first.shape.dropFirst()))
-    var offset = 0
-    for p in parts { (all.pointer + offset).update(from: p.pointer, count: p.count); offset += p.count }
+    let (all, labels) = try source.gathered()
+    guard !labels.isEmpty else { throw CheckpointError("no examples to load") }
     return (all, labels)
 }
+

@@ -28,19 +28,6 @@ public struct FrozenPrefix {
     /// Runs the extractor (evaluation mode) over every example of `data` once.
     public func features(of data: BatchSource) throws -> (Tensor, [Int]) {
         extractor.setTraining(false)
-        var parts: [Tensor] = []
-        var labels: [Int] = []
-        let batches = data.orderedBatches()
-        while let batch = try batches.next() {
-            parts.append(extractor.forward(batch.inputs))
-            labels += batch.labels
-        }
-        guard let first = parts.first else { return (Tensor(zeros: [0]), []) }
-        let row = first.count / first.shape[0]
-        let all = Tensor(uninitialized: [labels.count] + Array(first.shape.dropFirst()))
-        var offset = 0
-        for p in parts { (all.pointer + offset).update(from: p.pointer, count: p.count); offset += p.count }
-        precondition(offset == labels.count * row)
-        return (all, labels)
+        return try data.gathered { extractor.forward($0) }
     }
 }

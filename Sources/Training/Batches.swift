@@ -67,3 +67,21 @@ public struct TensorBatches: BatchSource {
         }
     }
 }
+
+extension BatchSource {
+    /// Every example once (`orderedBatches`), each batch passed through `transform`, gathered into one
+    /// tensor with its labels; an empty source gives an empty tensor.
+    public func gathered(_ transform: (Tensor) -> Tensor = { $0 }) throws -> (Tensor, [Int]) {
+        var parts: [Tensor] = [], labels: [Int] = []
+        let batches = orderedBatches()
+        while let batch = try batches.next() { parts.append(transform(batch.inputs)); labels += batch.labels }
+        guard let first = parts.first else { return (Tensor(zeros: [0]), []) }
+        let all = Tensor(uninitialized: [labels.count] + Array(first.shape.dropFirst()))
+        var offset = 0
+        for p in parts {
+            precondition(p.shape.dropFirst() == first.shape.dropFirst(), "gathered: batch of \(p.shape) after \(first.shape)")
+            (all.pointer + offset).update(from: p.pointer, count: p.count); offset += p.count
+        }
+        return (all, labels)
+    }
+}
