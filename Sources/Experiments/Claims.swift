@@ -17,12 +17,10 @@ public struct ClaimCheck: Codable, Sendable {
 public struct ClaimChecker {
     let runs: [RunResult]
     let depths: [FineTuneDepth]
-    let defaultUnits: Int
 
     public init(_ results: ComparisonResults) {
         runs = results.runs
         depths = results.config.depths
-        defaultUnits = results.config.training.units
     }
 
     func values(_ variant: String, _ depth: FineTuneDepth, study: String = "grid", _ key: (RunResult) -> Double? = { $0.top1 }) -> [UInt64: Double] {
@@ -114,8 +112,8 @@ public struct ClaimChecker {
     }
 
     func unitRobustness() -> ClaimCheck {
-        let sweep = runs.filter { $0.study == "units" || ($0.study == "grid" && $0.depth == .all) }
-        let counts = Set(runs.filter { $0.study == "units" }.map(\.units)).union(runs.contains { $0.study == "units" } ? [defaultUnits] : []).sorted()
+        let sweep = runs.unitStudy
+        let counts = Set(sweep.map(\.units)).sorted()
         guard !counts.isEmpty, !values("ft", .all).isEmpty else {
             return ClaimCheck(number: 5, claim: "Gains are robust to the number of new units.", verdict: .notTested, evidence: "run with --units-sweep")
         }

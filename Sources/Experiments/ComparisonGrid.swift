@@ -67,3 +67,12 @@ public struct ComparisonResults: Codable, Sendable {
     /// Stopped by Ctrl-C before every run finished.
     public var interrupted = false
 }
+
+extension Array where Element == RunResult {
+    /// Table 2's runs: WA and DA at depth All by unit count — the unit sweep plus the grid's own unit
+    /// count; empty when no sweep ran.
+    public var unitStudy: [RunResult] {
+        guard contains(where: { $0.study == "units" }) else { return [] }
+        return filter { $0.study == "units" || ($0.study == "grid" && $0.depth == .all && ($0.variant == "wa" || $0.variant == "da")) }
+    }
+}

@@ -50,8 +50,8 @@ struct ComparisonPlots {
     }
 
     var units: (String, String)? {
-        guard results.runs.contains(where: { $0.study == "units" }) else { return nil }
-        let sweep = ComparisonTables(results: results).unitRuns
+        let sweep = results.runs.unitStudy
+        guard !sweep.isEmpty else { return nil }
         let counts = Set(sweep.map(\.units)).sorted()
         var series = ["wa", "da"].map { k in
             SVGChart.Series(name: label(k), points: counts.map { u in (x: Double(u), y: 100 * Summary(sweep.filter { $0.variant == k && $0.units == u }.map(\.top1)).mean) })

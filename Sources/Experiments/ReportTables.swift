@@ -66,14 +66,9 @@ struct ComparisonTables {
                     note: "w/o norm: new units concatenated as they are; copy+rand: new units copy random old units plus noise; net2net: function-preserving replicas (no normalisation). \(seeds).")
     }
 
-    /// WA and DA at depth All by unit count: the sweep plus the grid's own unit count.
-    var unitRuns: [RunResult] {
-        results.runs.filter { $0.study == "units" || ($0.study == "grid" && $0.depth == .all && ($0.variant == "wa" || $0.variant == "da")) }
-    }
-
     var table2: ReportTable? {
-        guard results.runs.contains(where: { $0.study == "units" }) else { return nil }
-        let sweep = unitRuns
+        let sweep = results.runs.unitStudy
+        guard !sweep.isEmpty else { return nil }
         let units = Set(sweep.map(\.units)).sorted()
         let rows = ["wa", "da"].flatMap { k in units.map { u in [label(k), "\(u)", cell(sweep.filter { $0.variant == k && $0.units == u })] } }
             + [["FT", "—", cell(runs("ft", .all))]]

@@ -42,7 +42,6 @@ struct Demo: ParsableCommand {
         let compare = try Compare.parse(["--from", checkpoint, "--target", "animal-mnist", "--out", "\(runs)/compare-animal-mnist",
                                          "--data-dir", dataDir, "--threads", String(Threads.count), "--retention", "fashion-mnist"]
                                         + (quick ? ["--quick"] : ["--units-sweep", "64,1024", "--cumulative", "mnist-5k"]))
-        try compare.validate()
         try compare.run()
     }
 }
