@@ -12,7 +12,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "grow", targets: ["grow"]),
-        .library(name: "GrowingBrain", targets: ["Engine", "Datasets", "NN", "Training", "Growth", "Experiments"]),
+        .library(name: "GrowingBrain", targets: ["Engine", "Datasets", "NN", "Training", "Growth", "Zoo", "Experiments"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -35,12 +35,15 @@ let package = Package(
         .target(name: "Training", dependencies: ["Engine", "NN"], swiftSettings: fast),
         // Layer 3: growth operations (WA, DA, DWA, WWA, normalise-and-scale, inits), specs, fine-tuning depth.
         .target(name: "Growth", dependencies: ["Engine", "NN"], swiftSettings: fast),
-        // Layer 4: the paper's protocol: model zoo, fine-tuning, evaluation, checkpoints, comparison, reports.
-        .target(name: "Experiments", dependencies: ["Engine", "Datasets", "NN", "Training", "Growth"], swiftSettings: fast),
+        // Layer 4: architectures as data (MiniAlexNet, EfficientNet-Lite0, AlexNet, VGG16, ResNet-18/50): build,
+        // preprocessing, the paper's layer roles, depth groups, external weights (safetensors, restricted .pth reader).
+        .target(name: "Zoo", dependencies: ["Engine", "Datasets", "NN", "Growth"], swiftSettings: fast),
+        // Layer 5: the paper's protocol: fine-tuning, evaluation, checkpoints, comparison, reports.
+        .target(name: "Experiments", dependencies: ["Engine", "Datasets", "NN", "Training", "Growth", "Zoo"], swiftSettings: fast),
         // Benchmark workloads (kept out of the library proper).
-        .target(name: "Benchmarks", dependencies: ["Engine", "Datasets", "NN", "Training", "Growth"], swiftSettings: fast),
+        .target(name: "Benchmarks", dependencies: ["Engine", "Datasets", "NN", "Training", "Growth", "Zoo"], swiftSettings: fast),
         .executableTarget(name: "grow", dependencies: [
-            "Engine", "NN", "Training", "Benchmarks", "Datasets", "Growth", "Experiments",
+            "Engine", "NN", "Training", "Benchmarks", "Datasets", "Growth", "Zoo", "Experiments",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: fast),
@@ -49,8 +52,10 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "DatasetsTests", dependencies: ["Engine", "Datasets"]),
         .testTarget(name: "GrowthTests", dependencies: ["Engine", "NN", "Training", "Growth"]),
-        .testTarget(name: "ExperimentsTests", dependencies: ["Engine", "NN", "Training", "Growth", "Experiments"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Engine", "NN", "Training", "Growth", "Zoo", "Experiments"]),
+        .testTarget(name: "ZooTests", dependencies: ["Engine", "Datasets", "NN", "Training", "Growth", "Zoo"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["grow"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Engine", "NN", "Training"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Engine", "NN", "Training"], resources: [.copy("Fixtures")]),
     ]
 )

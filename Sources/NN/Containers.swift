@@ -71,30 +71,48 @@ public final class Parallel: Layer {
     }
 }
 
-/// A residual block: y = body(x) + shortcut(x), the shortcut being identity when nil.
+/// A residual block: y = after(body(x) + shortcut(x)), the shortcut being identity when nil and
+/// `after` (e.g. the ReLU of a ResNet basic block) optional.
+///
+/// Naming: by default the children are `body` and `shortcut`. With `inlineBody`, the body's own
+/// children appear directly under the block and the shortcut under `shortcutName`, so a torchvision
+/// `BasicBlock` reads `conv1, bn1, relu, conv2, bn2, downsample` and its state dict matches exactly.
 public final class Residual: Layer {
     public let body: Layer
     public let shortcut: Layer?
+    public let after: Layer?
+    public let shortcutName: String
+    public let inlineBody: Bool
     public var isTraining = true
     public var needsInputGradient = true {
         didSet { body.needsInputGradient = needsInputGradient; shortcut?.needsInputGradient = needsInputGradient }
     }
 
-    public init(body: Layer, shortcut: Layer? = nil) { self.body = body; self.shortcut = shortcut }
-    public var children: [(String, Layer)] { [("body", body)] + (shortcut.map { [("shortcut", $0)] } ?? []) }
-    public var summary: String { "Residual(\(shortcut == nil ? "identity" : "projection") shortcut)" }
+    public init(body: Layer, shortcut: Layer? = nil, after: Layer? = nil, shortcutName: String = "shortcut", inlineBody: Bool = false) {
+        precondition(!inlineBody || body is Sequential, "Residual: inlineBody needs a Sequential body")
+        self.body = body; self.shortcut = shortcut; self.after = after; self.shortcutName = shortcutName; self.inlineBody = inlineBody
+    }
+    public var children: [(String, Layer)] {
+        var out: [(String, Layer)] = inlineBody ? (body as! Sequential).layers : [("body", body)]
+        if let shortcut { out.append((shortcutName, shortcut)) }
+        if let after { out.append(("after", after)) }
+        return out
+    }
+    public var summary: String { "Residual(\(shortcut == nil ? "identity" : "projection") shortcut\(after.map { ", then " + $0.summary } ?? ""))" }
 
     public func forward(_ x: Tensor) -> Tensor {
         let a = body.forward(x)
         let b = shortcut?.forward(x) ?? x
         checkShape(a.shape == b.shape, summary, expected: "shortcut shape \(a.shape)", actual: b.shape)
-        return Add.forward(a, b)
+        let sum = Add.forward(a, b)
+        return after?.forward(sum) ?? sum
     }
 
     public func backward(_ dy: Tensor) -> Tensor {
-        let dBody = body.backward(dy)
-        guard needsInputGradient else { _ = shortcut?.backward(dy); return Tensor(zeros: [0]) }
-        let dShort = shortcut?.backward(dy) ?? dy
+        let dSum = after?.backward(dy) ?? dy
+        let dBody = body.backward(dSum)
+        guard needsInputGradient else { _ = shortcut?.backward(dSum); return Tensor(zeros: [0]) }
+        let dShort = shortcut?.backward(dSum) ?? dSum
         return Add.forward(dBody, dShort)
     }
 }

@@ -1,0 +1,6 @@
+import XCTest
+@testable import Zoo
+
+final class ZooSmokeTests: XCTestCase {
+    func testZooModuleLinks() { XCTAssertNotNil(Zoo.self) }
+}
