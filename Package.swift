@@ -51,7 +51,7 @@ let package = Package(
         .testTarget(name: "NNTests", dependencies: ["Engine", "NN", "Training"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "DatasetsTests", dependencies: ["Engine", "Datasets"]),
-        .testTarget(name: "GrowthTests", dependencies: ["Engine", "NN", "Training", "Growth"]),
+        .testTarget(name: "GrowthTests", dependencies: ["Engine", "NN", "Training", "Growth", "Zoo"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Engine", "NN", "Training", "Growth", "Zoo", "Experiments"]),
         .testTarget(name: "ZooTests", dependencies: ["Engine", "Datasets", "NN", "Training", "Growth", "Zoo"],
                     resources: [.copy("Fixtures")]),

@@ -3,6 +3,7 @@ import Engine
 import NN
 import Training
 import Growth
+import Zoo
 
 /// One benchmark workload: a model, an input shape and a class count.
 public struct Workload: Sendable {

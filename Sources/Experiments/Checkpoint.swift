@@ -3,6 +3,7 @@ import Engine
 import NN
 import Training
 import Growth
+import Zoo
 
 /// Where a model came from: the training that produced its current weights.
 public struct TrainingRecord: Codable, Sendable {
@@ -34,12 +35,13 @@ public struct TrainingRecord: Codable, Sendable {
 public enum GrowingBrainVersion { public static let current = "0.1.0" }
 
 /// A self-describing model file: safetensors whose metadata holds a magic format name, a version,
-/// the architecture with its growth log, the training history and the optimizer position; the
-/// tensors hold the weights, buffers and momentum (`optimizer.velocity.<name>`).
-/// Loading rebuilds the grown architecture from the spec before any weight is read.
+/// the architecture (zoo id) with its growth log, where each tensor came from in the base network, the
+/// training history and the optimizer position; the tensors hold the weights, buffers and momentum
+/// (`optimizer.velocity.<name>`). Loading rebuilds the grown architecture from the spec before any weight is read.
 public struct Checkpoint {
     public static let format = "growingbrain.checkpoint"
-    public static let formatVersion = 1
+    /// 2: architectures from the zoo, growth steps on roles, flat MiniAlexNet FC names. 1: MiniAlexNet only.
+    public static let formatVersion = 2
     static let velocityPrefix = "optimizer.velocity."
 
     public var network: GrownNetwork
@@ -59,7 +61,8 @@ public struct Checkpoint {
         func json<T: Encodable>(_ v: T) throws -> String { String(data: try encoder.encode(v), encoding: .utf8)! }
         let metadata = [
             "format": Self.format, "format_version": String(Self.formatVersion),
-            "spec": try json(network.spec), "history": try json(history), "new_parameters": try json(newParameters.sorted()),
+            "spec": try json(network.spec), "origins": try json(network.origins), "history": try json(history),
+            "new_parameters": try json(newParameters.sorted()),
         ]
         let tensors = network.model.stateDict() + velocity.keys.sorted().map { (Self.velocityPrefix + $0, velocity[$0]!) }
         try SafeTensors.write(tensors, metadata: metadata, to: url)
@@ -68,28 +71,62 @@ public struct Checkpoint {
     public static func load(from url: URL) throws -> Checkpoint {
         let file: SafeTensorsFile
         do { file = try SafeTensors.read(contentsOf: url) } catch { throw CheckpointError("\(error)") }
-        let name = url.lastPathComponent
-        guard file.metadata["format"] == format else {
-            throw CheckpointError("\(name) is a safetensors file but not a GrowingBrain checkpoint (no format \"\(format)\" in its metadata); make one with `grow pretrain` or `grow finetune`")
+        return try load(file, name: url.lastPathComponent)
+    }
+
+    /// Whether a safetensors file is one of our checkpoints (else it may be a plain state dict to import).
+    public static func isCheckpoint(_ file: SafeTensorsFile) -> Bool { file.metadata["format"] == format }
+
+    public static func load(_ file: SafeTensorsFile, name: String) throws -> Checkpoint {
+        guard isCheckpoint(file) else {
+            throw CheckpointError("\(name) is a safetensors file but not a GrowingBrain checkpoint (no format \"\(format)\" in its metadata); "
+                                  + "make one with `grow pretrain` or `grow finetune`, or import a state dict with `grow import --arch NAME \(name)`")
         }
-        guard let v = file.metadata["format_version"].flatMap(Int.init), v == formatVersion else {
-            throw CheckpointError("\(name) has checkpoint format version \(file.metadata["format_version"] ?? "?"); this grow reads version \(formatVersion) — re-create it with this version")
+        let version = file.metadata["format_version"].flatMap(Int.init)
+        guard version == formatVersion || version == 1 else {
+            throw CheckpointError("\(name) has checkpoint format version \(file.metadata["format_version"] ?? "?"); this grow reads versions 1 and \(formatVersion) — re-create it with this version")
         }
         let decoder = JSONDecoder()
         func decode<T: Decodable>(_ type: T.Type, _ key: String) throws -> T {
             guard let text = file.metadata[key], let data = text.data(using: .utf8) else { throw CheckpointError("\(name): metadata '\(key)' is missing") }
             do { return try decoder.decode(type, from: data) } catch { throw CheckpointError("\(name): metadata '\(key)' is unreadable: \(error)") }
         }
-        let spec = try decode(NetworkSpec.self, "spec")
-        let model: Sequential
-        do { model = try spec.build() } catch { throw CheckpointError("\(name): cannot rebuild its architecture: \(error)") }
-        let weights = file.tensors.filter { !$0.key.hasPrefix(velocityPrefix) }
-        do { try model.load(weights, origin: name) } catch { throw CheckpointError("\(error)") }
-        var velocity: [String: Tensor] = [:]
-        for (k, t) in file.tensors where k.hasPrefix(velocityPrefix) { velocity[String(k.dropFirst(velocityPrefix.count))] = t }
-        return Checkpoint(network: GrownNetwork(spec: spec, model: model), history: try decode([TrainingRecord].self, "history"),
-                          velocity: velocity, newParameters: Set(try decode([String].self, "new_parameters")))
+        let spec: NetworkSpec
+        var rename: (String) -> String? = { $0 }
+        if version == 1 {
+            // Format 1: MiniAlexNet only, FC layers as `fcK.linear.*` blocks; base networks convert, grown ones cannot.
+            let legacy = try decode(LegacySpec.self, "spec")
+            guard legacy.growth.isEmpty else {
+                throw CheckpointError("\(name) is a grown network from an older grow (format 1), whose growth cannot be replayed by this version; "
+                                      + "grow it again with `grow finetune --from SOURCE` from its pretrained source checkpoint")
+            }
+            spec = NetworkSpec(architecture: legacy.architecture, inputShape: legacy.inputShape, baseClasses: legacy.baseClasses)
+            rename = try Zoo.architecture(spec.architecture).legacyNames
+        } else {
+            spec = try decode(NetworkSpec.self, "spec")
+        }
+        let network: GrownNetwork
+        do { network = try Zoo.network(spec) } catch { throw CheckpointError("\(name): cannot rebuild its architecture: \(error)") }
+        var weights: [String: Tensor] = [:], velocity: [String: Tensor] = [:]
+        for (k, t) in file.tensors {
+            if k.hasPrefix(velocityPrefix) { if let n = rename(String(k.dropFirst(velocityPrefix.count))) { velocity[n] = t } }
+            else if let n = rename(k) { weights[n] = t }
+        }
+        do { try network.model.load(weights, origin: name) } catch { throw CheckpointError("\(error)") }
+        let newParameters = try decode([String].self, "new_parameters").compactMap(rename)
+        return Checkpoint(network: network, history: try decode([TrainingRecord].self, "history"),
+                          velocity: velocity, newParameters: Set(newParameters))
     }
+
+    /// The spec of a format-1 checkpoint (its growth log is only checked for emptiness).
+    struct LegacySpec: Decodable {
+        var architecture: String
+        var inputShape: [Int]
+        var baseClasses: Int
+        var growth: [[String: AnyDecodable]]
+    }
+
+    struct AnyDecodable: Decodable { init(from decoder: Decoder) throws {} }
 }
 
 public struct CheckpointError: Error, CustomStringConvertible {

@@ -109,7 +109,7 @@ public final class ComparisonRunner {
     func record(_ o: FineTuneOutcome, _ v: MethodVariant, _ depth: FineTuneDepth, _ seed: UInt64, units: Int, shots: Int, study: String,
                 probe: RetentionProbe?) throws -> RunResult {
         RunResult(variant: v.key, depth: depth, seed: seed, units: units, shots: shots, study: study, top1: o.evaluation.top1,
-                  meanPerClass: o.evaluation.meanPerClass, perBlock: o.evaluation.perBlock, retention: try probe?.accuracy(of: o.network),
+                  meanPerClass: o.evaluation.meanPerClass, perBlock: o.evaluation.perBlock, retention: try probe?.accuracy(of: o.network, map: o.map),
                   seconds: o.seconds, steps: o.steps, curve: o.curve, pace: o.pace)
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import Engine
 import NN
 import Training
+import Growth
 
 /// Classification quality on a test source: top-1, mean per-class accuracy and the confusion matrix,
 /// plus, for a widened network, the accuracy of each block alone (the paper's Fig. 6).
@@ -16,9 +17,10 @@ public struct EvaluationResult: Codable, Sendable {
 }
 
 public enum Evaluator {
-    /// Evaluates `model` (a `Sequential` whose last entry is the classifier) on `data`.
-    public static func evaluate(_ model: Sequential, on data: BatchSource, classes: Int) throws -> EvaluationResult {
-        model.setTraining(false)
+    /// Evaluates `model` (a network whose last leaf is the classifier) on `data`.
+    public static func evaluate(_ network: Sequential, on data: BatchSource, classes: Int) throws -> EvaluationResult {
+        network.setTraining(false)
+        let model = network.flattened()
         var confusion = [[Int]](repeating: [Int](repeating: 0, count: classes), count: classes)
         var blocks: [(String, Range<Int>)] = []
         var blockCorrect = [String: Int]()
@@ -54,16 +56,16 @@ public enum Evaluator {
                                 perBlock: blockCorrect.mapValues { Double($0) / Double(max(count, 1)) }, count: count)
     }
 
-    /// The blocks of classifier inputs: for a classifier fed by a widened layer `Parallel[old, new]`,
-    /// the ranges of the old and new units; otherwise a single block.
+    /// The blocks of classifier inputs: for a classifier fed by a widened layer, the ranges of the old and
+    /// new units; otherwise a single block. `model` is a flattened network after a forward.
     public static func classifierBlocks(_ model: Sequential) -> [(String, Range<Int>)] {
         guard model.layers.count >= 2 else { return [] }
         let feeder = model.layers.dropLast().last { !$0.1.namedParameters().isEmpty }?.1
-        guard let parallel = feeder as? Parallel, parallel.widths.count == parallel.branches.count else { return [] }
+        guard let block = feeder as? WidenedBlock, block.widths.count == block.blockNames.count else { return [] }
         var start = 0
-        return zip(parallel.branches, parallel.widths).map { branch, width in
+        return zip(block.blockNames, block.widths).map { name, width in
             defer { start += width }
-            return (branch.0, start..<(start + width))
+            return (name, start..<(start + width))
         }
     }
 }

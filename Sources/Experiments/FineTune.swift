@@ -9,8 +9,10 @@ import Growth
 /// and a step decay ×0.1, then evaluate.
 public struct FineTuneConfig: Codable, Sendable, Equatable {
     public var method: GrowthMethod = .wa
-    /// The layer WA widens (fc7 in the paper; fc6 or a convolution such as trunk.conv3 also work).
-    public var widenLayer: String = "fc7"
+    /// What WA widens: the top layer (FC7, the paper), or any layer by name (e.g. fc6 or trunk.conv3 in MiniAlexNet).
+    public var widen: GrowthTarget = .top
+    /// For widened layers followed by pooling: normalise per location instead of the pooled features.
+    public var normalizePerLocation = false
     public var units: Int = 256
     public var normalize: Bool = true
     public var initialScale: Float = 20
@@ -34,7 +36,7 @@ public struct FineTuneConfig: Codable, Sendable, Equatable {
     /// The growth steps for `classes` target classes.
     public func steps(classes: Int) -> [GrowthStep] {
         method.steps(units: units, classes: classes, initialization: initialization, normalize: normalize,
-                     initialScale: initialScale, seed: seed &* 7919, widenLayer: widenLayer)
+                     initialScale: initialScale, seed: seed &* 7919, widen: widen, normalizePerLocation: normalizePerLocation)
     }
 }
 
@@ -74,12 +76,15 @@ public enum FineTune {
                            evaluations: Int = 20, sourceVelocity: [String: Tensor] = [:]) throws -> FineTuneOutcome {
         let started = Date()
         let (network, map) = try source.grow(config.steps(classes: classes))
-        config.depth.apply(to: network.model, newParameters: map.newParameters, newLearningRateMultiplier: config.newLearningRateMultiplier)
+        // Training runs on the flattened view (same layers, same names), so depth can split inside nested stages.
+        let flat = network.model.flattened()
+        try config.depth.apply(to: flat, roles: network.roles, newParameters: map.newParameters,
+                               newLearningRateMultiplier: config.newLearningRateMultiplier)
 
         // Either the whole model on images, or the head on cached features.
-        var trainable: Sequential = network.model
+        var trainable: Sequential = flat
         var trainData = train, testData = test
-        if cacheFrozenFeatures, let split = FrozenPrefix(network.model) {
+        if cacheFrozenFeatures, let split = FrozenPrefix(flat) {
             let compute = { (try split.features(of: train), try split.features(of: test)) }
             let ((trainX, trainY), (testX, testY)) = try featureCache.map { try $0.features(headStart: split.headStart, compute: compute) } ?? compute()
             trainable = split.head

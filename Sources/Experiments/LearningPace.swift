@@ -1,6 +1,7 @@
 import Foundation
 import Engine
 import NN
+import Growth
 
 /// The paper's "learning pace" (section 3): how strongly old and new units of a widened layer
 /// activate and learn. Measured on a fixed probe batch during training, for each block of the
@@ -17,18 +18,18 @@ public struct PacePoint: Codable, Sendable {
 }
 
 public final class LearningPaceProbe {
-    let widened: Parallel
+    let widened: WidenedBlock
     let below: [Layer]
     let probe: Tensor
     public private(set) var points: [PacePoint] = []
     private var pendingGradient: [String: Double] = [:]
 
-    /// nil unless the classifier of `model` is fed by a widened layer (`Parallel[old, new]`).
+    /// nil unless the classifier of `model` (a flattened network) is fed by a widened layer.
     /// `probe` is a batch of the model's inputs.
     public init?(model: Sequential, probe: Tensor) {
         guard let index = model.layers.dropLast().lastIndex(where: { !$0.1.namedParameters().isEmpty }),
-              let parallel = model.layers[index].1 as? Parallel else { return nil }
-        widened = parallel
+              let block = model.layers[index].1 as? WidenedBlock else { return nil }
+        widened = block
         below = model.layers.prefix(index).map(\.1)
         self.probe = probe
     }
@@ -36,9 +37,8 @@ public final class LearningPaceProbe {
     /// Call with gradients in place (after backward, before the optimizer step).
     public func recordGradients() {
         pendingGradient = [:]
-        for (name, branch) in widened.branches {
-            guard let linear = (branch as? Sequential)?.layer(at: "linear") as? Linear else { continue }
-            let g = linear.weight.grad, (units, width) = (linear.outFeatures, linear.inFeatures)
+        for (name, weight) in widened.producers {
+            let g = weight.grad, units = g.shape[0], width = g.count / max(units, 1)
             var sum = 0.0
             for u in 0..<units {
                 var s: Float = 0
@@ -57,15 +57,9 @@ public final class LearningPaceProbe {
         widened.setTraining(false)
         var h = probe
         for layer in below { h = layer.forward(h) }
-        for (name, branch) in widened.branches {
-            guard let block = branch as? Sequential else { continue }
-            var x = h
-            for (part, layer) in block.layers {
-                if part == "norm" { activation[name] = meanNorm(x) }
-                x = layer.forward(x)
-            }
-            if activation[name] == nil { activation[name] = meanNorm(x) }
-            scaled[name] = meanNorm(x)
+        for (name, raw, out) in widened.blockOutputs(h) {
+            activation[name] = meanNorm(raw)
+            scaled[name] = meanNorm(out)
         }
         for (layer, mode) in zip(below + [widened], modes) { layer.setTraining(mode) }
         points.append(PacePoint(step: step, activation: activation, scaledActivation: scaled, gradient: pendingGradient))

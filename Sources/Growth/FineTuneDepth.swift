@@ -2,12 +2,14 @@ import NN
 
 /// How deep fine-tuning reaches (the paper's four settings). Pre-trained layers below the depth
 /// are frozen; new parameters always train, at `newLearningRateMultiplier` × the base rate.
+/// Which pre-trained layers each depth unfreezes comes from the architecture's roles: `fc7` the top
+/// representation layer L_K, `fc6` L_K and L_{K−1} (AlexNet/VGG: FC7, FC6; see the zoo for the others).
 public enum FineTuneDepth: String, Codable, Sendable, CaseIterable {
     /// Only new layers, new units, scales and the classifier.
     case new
-    /// FC7 and everything new.
+    /// The top layer (FC7) and everything new.
     case fc7
-    /// FC6, FC7 and everything new.
+    /// The two top layers (FC6, FC7) and everything new.
     case fc6
     /// The whole network.
     case all
@@ -16,24 +18,35 @@ public enum FineTuneDepth: String, Codable, Sendable, CaseIterable {
         switch self { case .new: "New"; case .fc7: "FC7–New"; case .fc6: "FC6–New"; case .all: "All" }
     }
 
-    /// Pre-trained top-level layers that train at this depth (by name prefix; nil = all).
-    var pretrainedPrefixes: [String]? {
-        switch self { case .new: []; case .fc7: ["fc7"]; case .fc6: ["fc6", "fc7"]; case .all: nil }
+    /// The pre-trained layers (dotted paths) that train at this depth; nil = all.
+    public func pretrainedLayers(_ roles: LayerRoles) -> [String]? {
+        switch self { case .new: []; case .fc7: roles.top.paths; case .fc6: roles.belowTop.paths + roles.top.paths; case .all: nil }
     }
 
-    /// Sets `trainable` and learning-rate multipliers on `model`, and stops backward below the
-    /// lowest trainable layer. Returns the names of the trainable parameters.
+    /// Sets `trainable` and learning-rate multipliers on `model` (a network or its flattened view), freezes the
+    /// statistics of every BatchNorm whose parameters are frozen (frozen layers compute what they computed
+    /// before), and stops backward below the lowest trainable entry. Returns the trainable parameter names.
+    /// Throws when a role names a layer the network does not have, listing the ones it has.
     @discardableResult
-    public func apply(to model: Sequential, newParameters: Set<String>, newLearningRateMultiplier: Float = 10) -> [String] {
+    public func apply(to model: Sequential, roles: LayerRoles, newParameters: Set<String>, newLearningRateMultiplier: Float = 10) throws -> [String] {
+        let named = model.namedParameters()
+        let layers = pretrainedLayers(roles)
+        if let layers {
+            let missing = layers.filter { p in !named.contains { $0.name.hasPrefix(p + ".") } && model.flattened().layers.allSatisfy { $0.0 != p } }
+            if !missing.isEmpty {
+                let available = model.flattened().layers.filter { !$0.1.namedParameters().isEmpty }.map(\.0)
+                throw GrowthError("depth \(rawValue): no layer \(missing.joined(separator: ", ")) in this network; its layers are: \(available.joined(separator: ", "))")
+            }
+        }
         var trainable: [String] = []
-        for (name, p) in model.namedParameters() {
+        for (name, p) in named {
             let isNew = newParameters.contains(name)
-            let top = String(name.prefix { $0 != "." })
-            p.trainable = isNew || (pretrainedPrefixes.map { $0.contains(top) } ?? true)
+            p.trainable = isNew || (layers.map { $0.contains { name.hasPrefix($0 + ".") } } ?? true)
             p.lrMultiplier = isNew ? newLearningRateMultiplier : 1
             if p.trainable { trainable.append(name) }
         }
-        // Backward need not go below the first top-level layer that has something to train.
+        for (_, layer) in model.namedLayers() { if let bn = layer as? BatchNorm { bn.freezeStatistics = !bn.weight.trainable } }
+        // Backward need not go below the first entry that has something to train.
         let floor = model.layers.firstIndex { $0.1.namedParameters().contains { $0.parameter.trainable } } ?? model.layers.count
         model.backwardFloor = floor
         if floor < model.layers.count { model.layers[floor].1.needsInputGradient = false }

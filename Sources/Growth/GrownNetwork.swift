@@ -3,8 +3,9 @@ import Engine
 import NN
 
 /// The architecture of a network: a base model and the growth applied to it, in order.
-/// Stored in every checkpoint; `build()` rebuilds the grown architecture before weights load.
+/// Stored in every checkpoint; `build` rebuilds the grown architecture before weights load.
 public struct NetworkSpec: Codable, Sendable, Equatable {
+    /// The zoo id of the base architecture.
     public var architecture: String
     /// Per-example input shape [C, H, W].
     public var inputShape: [Int]
@@ -13,72 +14,83 @@ public struct NetworkSpec: Codable, Sendable, Equatable {
     /// The growth log.
     public var growth: [GrowthStep]
 
-    public init(architecture: String = MiniAlexNet.name, inputShape: [Int], baseClasses: Int, growth: [GrowthStep] = []) {
+    public init(architecture: String, inputShape: [Int], baseClasses: Int, growth: [GrowthStep] = []) {
         self.architecture = architecture; self.inputShape = inputShape; self.baseClasses = baseClasses; self.growth = growth
-    }
-
-    /// Builds the base model (initialised from `seed`) and replays the growth log on it.
-    public func build(seed: UInt64 = 0) throws -> Sequential {
-        guard architecture == MiniAlexNet.name else {
-            throw GrowthError("unknown architecture '\(architecture)'; this version knows \(MiniAlexNet.name)")
-        }
-        let model = MiniAlexNet.build(inputShape: inputShape, classes: baseClasses, seed: seed)
-        for step in growth { var s = step; _ = try Growth.apply(&s, to: model, inputShape: inputShape) }
-        return model
     }
 
     /// Classes of the current classifier.
     public var classes: Int { growth.last { $0.operation == .newClassifier }?.units ?? baseClasses }
 }
 
-/// A model together with its architecture spec. Growth is a pure transformation on it:
+/// A model together with its architecture and growth. Growth is a pure transformation on it:
 /// `grow` returns a new network (the old one is untouched) and the map that carries optimizer state.
 public final class GrownNetwork {
+    public let architecture: any GrowableArchitecture
     public let spec: NetworkSpec
     public let model: Sequential
+    /// The architecture's roles in this (grown) network.
+    public let roles: LayerRoles
+    /// Where each tensor of this network came from in the base network as built (replayed from the growth log).
+    public let origins: GrowthMap
 
-    public init(spec: NetworkSpec, model: Sequential) { self.spec = spec; self.model = model }
+    init(architecture: any GrowableArchitecture, spec: NetworkSpec, model: Sequential, roles: LayerRoles, origins: GrowthMap) {
+        self.architecture = architecture; self.spec = spec; self.model = model; self.roles = roles; self.origins = origins
+    }
+
+    /// Builds `spec`: the base network of `architecture` (initialised from `seed`) with the growth log replayed on it.
+    public convenience init(_ architecture: any GrowableArchitecture, spec: NetworkSpec, seed: UInt64 = 0) throws {
+        guard spec.architecture == architecture.id else {
+            throw GrowthError("the spec is for architecture '\(spec.architecture)', not '\(architecture.id)'")
+        }
+        let base = try architecture.build(inputShape: spec.inputShape, classes: spec.baseClasses, seed: seed)
+        var ctx = GrowthContext(model: base, roles: architecture.roles, inputShape: spec.inputShape)
+        var origins = GrowthMap(identity: base)
+        for step in spec.growth { var s = step; origins = origins.then(try Growth.apply(&s, to: &ctx)) }
+        self.init(architecture: architecture, spec: spec, model: base, roles: ctx.roles, origins: origins)
+    }
 
     /// A fresh base network.
-    public static func base(inputShape: [Int], classes: Int, seed: UInt64) throws -> GrownNetwork {
-        let spec = NetworkSpec(inputShape: inputShape, baseClasses: classes)
-        return GrownNetwork(spec: spec, model: try spec.build(seed: seed))
+    public static func base(_ architecture: any GrowableArchitecture, inputShape: [Int], classes: Int, seed: UInt64) throws -> GrownNetwork {
+        try GrownNetwork(architecture, spec: NetworkSpec(architecture: architecture.id, inputShape: inputShape, baseClasses: classes), seed: seed)
     }
 
     /// A deep copy (same architecture, copied weights and buffers).
     public func clone() throws -> GrownNetwork {
-        let copy = try spec.build()
-        try copy.load(Dictionary(uniqueKeysWithValues: model.stateDict().map { ($0.name, $0.tensor.copy()) }))
-        return GrownNetwork(spec: spec, model: copy)
+        let copy = try GrownNetwork(architecture, spec: spec)
+        try copy.model.load(Dictionary(uniqueKeysWithValues: model.stateDict().map { ($0.name, $0.tensor.copy()) }))
+        return copy
     }
 
-    /// Applies `steps` to a copy of this network. The returned map names, for each parameter of the
-    /// new network, its source in this one, and lists the parameters growth created.
+    /// Applies `steps` to a copy of this network. The returned map names, for each tensor of the new network,
+    /// its source in this one, and lists the parameters growth created.
     public func grow(_ steps: [GrowthStep]) throws -> (GrownNetwork, GrowthMap) {
         let copy = try clone()
-        var map = GrowthMap()
-        for (n, _) in copy.model.namedParameters() { map.sources[n] = n }
+        var ctx = GrowthContext(model: copy.model, roles: roles, inputShape: spec.inputShape)
+        var map = GrowthMap(identity: copy.model)
         var applied: [GrowthStep] = []
         for step in steps {
             var s = step
-            map = map.then(try Growth.apply(&s, to: copy.model, inputShape: spec.inputShape))
+            map = map.then(try Growth.apply(&s, to: &ctx))
             applied.append(s)
         }
         var spec = self.spec
         spec.growth += applied
-        return (GrownNetwork(spec: spec, model: copy.model), map)
+        return (GrownNetwork(architecture: architecture, spec: spec, model: copy.model, roles: ctx.roles, origins: origins.then(map)), map)
     }
+
+    /// The layers a user can address by name (those with parameters, in the flattened order).
+    public var layerNames: [String] { model.flattened().layers.filter { !$0.1.namedParameters().isEmpty }.map(\.0) }
 }
 
 /// Dispatch from a growth step to its operation.
-public enum Growth {
+enum Growth {
     /// Applies one step in place (used on copies only) and returns its map. `step` may be adjusted
     /// (net2net deepening raises units to the input width) and must be logged as adjusted.
-    public static func apply(_ step: inout GrowthStep, to model: Sequential, inputShape: [Int]) throws -> GrowthMap {
+    static func apply(_ step: inout GrowthStep, to ctx: inout GrowthContext) throws -> GrowthMap {
         switch step.operation {
-        case .widen: return try Widen.apply(step, to: model, inputShape: inputShape)
-        case .deepen: return try Deepen.apply(&step, to: model, inputShape: inputShape)
-        case .newClassifier: return try NewClassifier.apply(step, to: model, inputShape: inputShape)
+        case .widen: return try Widen.apply(step, to: &ctx)
+        case .deepen: return try Deepen.apply(&step, to: &ctx)
+        case .newClassifier: return try NewClassifier.apply(step, to: &ctx)
         }
     }
 }

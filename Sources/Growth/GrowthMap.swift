@@ -1,36 +1,50 @@
 import Engine
 import NN
 
-/// What a growth operation did to the parameters: where each old parameter went, and which
-/// parameters are new. It carries optimizer state across growth: an old parameter's momentum is
-/// copied into the top-left corner of its (possibly larger) successor; new entries start at zero.
-public struct GrowthMap: Sendable {
-    /// New name → old name, for every parameter that existed before (renamed or reshaped).
+/// What a growth operation did to the network's tensors: where each old parameter and buffer went, and
+/// which parameters are new. Old tensors keep their values, either moved as they are or embedded as the
+/// leading block of a larger successor (a consumer that reads more inputs). It carries optimizer state
+/// across growth — an old parameter's state is copied into the leading block of its successor; new entries
+/// start at zero — and lets the retention probe find the pre-trained units again. It is built from tensor
+/// identity, never by parsing names.
+public struct GrowthMap: Codable, Sendable, Equatable {
+    /// New state-dict name → old state-dict name, for every parameter and buffer that existed before.
     public var sources: [String: String] = [:]
     /// Names of parameters created by growth (new units, new layers, scales γ, a new classifier).
     public var newParameters: Set<String> = []
 
     public init() {}
 
-    /// The map of a step that grew `model` in place: parameters under `layer.new.` are new; those under
-    /// `layer.<oldPath>.` came from `layer.` (the block was moved into the old branch); any other came from
-    /// the same name if it existed before (`namesBefore`), else it is new.
-    init(after model: Layer, namesBefore: Set<String>, movedInto layer: String? = nil, oldPath: String = "old") {
-        for (name, _) in model.namedParameters() {
-            var oldName = name
-            if let layer {
-                if name.hasPrefix(layer + ".new.") { newParameters.insert(name); continue }
-                let moved = layer + "." + oldPath + "."
-                if name.hasPrefix(moved) { oldName = layer + "." + name.dropFirst(moved.count) }
-            }
-            if namesBefore.contains(oldName) { sources[name] = oldName } else { newParameters.insert(name) }
+    /// The identity map of `model` (nothing grown yet).
+    public init(identity model: Layer) {
+        for (name, _) in model.stateDict() { sources[name] = name }
+    }
+
+    /// Runs `mutate` (which changes `model` in place and returns, for every tensor it replaced by a successor,
+    /// the successor's identity → the old tensor) and maps the result back onto the state before.
+    static func tracking(_ model: Layer, _ mutate: () throws -> [ObjectIdentifier: Tensor]) rethrows -> GrowthMap {
+        // Old tensors stay alive until the end, so no new tensor can reuse an old one's identity.
+        let old = model.stateDict()
+        var before: [ObjectIdentifier: String] = [:]
+        for (name, t) in old { before[ObjectIdentifier(t)] = name }
+        let successors = try mutate()
+        defer { withExtendedLifetime(old) {} }
+        var map = GrowthMap()
+        let parameters = Set(model.namedParameters().map(\.name))
+        for (name, t) in model.stateDict() {
+            let id = ObjectIdentifier(t)
+            if let old = before[id] ?? successors[id].flatMap({ before[ObjectIdentifier($0)] }) { map.sources[name] = old }
+            else if parameters.contains(name) { map.newParameters.insert(name) }
         }
+        return map
     }
 
     /// Composes two maps: self (earlier) then `later`.
     public func then(_ later: GrowthMap) -> GrowthMap {
         var out = GrowthMap()
-        for (new, mid) in later.sources { if let old = sources[mid] { out.sources[new] = old } else if newParameters.contains(mid) { out.newParameters.insert(new) } }
+        for (new, mid) in later.sources {
+            if let old = sources[mid] { out.sources[new] = old } else if newParameters.contains(mid) { out.newParameters.insert(new) }
+        }
         out.newParameters.formUnion(later.newParameters)
         return out
     }

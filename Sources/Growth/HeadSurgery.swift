@@ -1,40 +1,8 @@
 import Engine
 import NN
 
-/// Shared mechanics of growth on the FC head of a `Sequential` network: finding layers and
-/// their consumers, measuring feature widths, building unit blocks, widening a layer's inputs.
+/// Shared weight surgery of growth: widening a layer's inputs (plain or net2net-split), copy noise.
 enum HeadSurgery {
-    /// The width of the features entering top-level entry `index` (a dry run of one zero example).
-    static func featureWidth(_ model: Sequential, before index: Int, inputShape: [Int]) -> Int {
-        let wasTraining = model.isTraining
-        model.setTraining(false)
-        defer { model.setTraining(wasTraining) }
-        var h = Tensor(zeros: [1] + inputShape)
-        for (_, layer) in model.layers.prefix(index) { h = layer.forward(h) }
-        return h.count
-    }
-
-    /// The first entry after `index` that has parameters (skipping ReLU, dropout, …).
-    static func consumerIndex(_ model: Sequential, after index: Int) -> Int? {
-        model.layers.indices.first { $0 > index && !model.layers[$0].1.namedParameters().isEmpty }
-    }
-
-    /// A new block `Sequential[linear, relu, norm?]` of `units` units reading `inWidth` features.
-    static func newBlock(inWidth: Int, units: Int, normalize: Bool, initialScale: Float, rng: inout RNG) -> (Sequential, Linear) {
-        let linear = Linear(inWidth, units, weightInit: .gaussian(std: 0.01), rng: &rng)
-        linear.bias!.value.zero()
-        var parts: [(String, Layer)] = [("linear", linear), ("relu", ReLU())]
-        if normalize { parts.append(("norm", L2NormScale(units: units, initialScale: initialScale))) }
-        return (Sequential(parts), linear)
-    }
-
-    /// The `Linear` that reads a block's input: the layer itself or a `linear` child.
-    static func inputLinear(of layer: Layer) -> (holder: Sequential?, linear: Linear)? {
-        if let l = layer as? Linear { return (nil, l) }
-        if let s = layer as? Sequential, let l = s.layer(at: "linear") as? Linear, s.layer(at: "select") == nil { return (s, l) }
-        return nil
-    }
-
     /// A copy of `linear` reading `extra` more input blocks of `blockSize` after its current `blocks`
     /// (see `widenColumns`); bias and the parameters' knobs are kept.
     static func widenInputs(_ linear: Linear, blocks: Int, blockSize: Int, sources: [Int], extra: Int, net2net: Bool,

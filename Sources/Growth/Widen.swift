@@ -1,80 +1,103 @@
 import Engine
 import NN
 
-/// WA: put S new units beside layer L.
+/// WA: put S new units beside a layer span L (its producer and the BatchNorm, activation and pooling after it).
 ///
-/// Before: `L = Sequential[linear, relu]`. After: `L = Parallel[old: Sequential[linear, relu, norm?],
-/// new: Sequential[linear, relu, norm?]]`, whose output is [old units, new units]. The new units read
-/// the same input as the old ones through new weights. The consumer (the next layer with parameters)
-/// either gets S more inputs, or — `consumerReadsNewUnits == false`, WWA's FC6+ — keeps reading only
-/// the old units through a `SelectFeatures`. Old units keep their weights.
+/// Before: `…, L entries…, …`. After: one entry (named as L's first) holding a `WidenedBlock` whose old branch
+/// is L's entries unchanged and whose new branch computes S new units from the same input (see `NewUnits`);
+/// with normalisation each block is L2-normalised and scaled by its own γ. Pooling that ends L is moved into
+/// both branches, so the blocks normalise the pooled features the classifier reads, unless
+/// `normalizePerLocation` keeps it after the block (normalising channels at each location instead).
+/// The consumer — the next layer with parameters — either gets S more inputs (new weights, or for net2net
+/// split copies of the replicated units' weights), or, `consumerReadsNewUnits == false` (WWA's FC6+), keeps
+/// reading only the old units through `ReadLeading`. Old units keep their weights and outputs.
 enum Widen {
-    static func apply(_ step: GrowthStep, to model: Sequential, inputShape: [Int]) throws -> GrowthMap {
-        if model.layer(at: step.layer) is Conv2d { return try WidenConv.apply(step, to: model, inputShape: inputShape) }
-        guard let index = model.index(of: step.layer) else { throw GrowthError("widen: no layer '\(step.layer)' in this network") }
+    static func apply(_ step: GrowthStep, to ctx: inout GrowthContext) throws -> GrowthMap {
         guard step.units > 0 else { throw GrowthError("widen: units must be positive, got \(step.units)") }
+        let span = try ctx.span(of: step.target)
+        let (parent, range) = try ctx.resolve(span)
+        var core = Array(parent.layers[range])
+        var pools: [(String, Layer)] = []
+        while let last = core.last, NetworkSurgery.isPooling(last.1) { pools.insert(core.removeLast(), at: 0) }
+        guard !core.isEmpty else { throw GrowthError("widen \(span): the span holds only pooling") }
+        let inside = step.normalizePerLocation ? [] : pools
+
+        let (leaves, outputs) = NetworkSurgery.trace(ctx.model, inputShape: ctx.inputShape)
+        guard let coreLeaves = NetworkSurgery.leafRange(leaves, of: LayerSpan(parent: span.parent, core.map(\.0)).paths) else {
+            throw GrowthError("widen \(span): not found in the network")
+        }
+        let inShape = coreLeaves.lowerBound == 0 ? ctx.inputShape : outputs[coreLeaves.lowerBound - 1]
+        let coreOut = outputs[coreLeaves.upperBound - 1]
+        let oldUnits = coreOut[0]
+        let recipe: NewUnitRecipe = step.target == .belowTop ? ctx.roles.belowTopNewUnits : step.target == .top ? ctx.roles.topNewUnits : .likeProducer
         var rng = RNG(seed: step.seed)
-        let old = model.layers[index].1
-        let inWidth = HeadSurgery.featureWidth(model, before: index, inputShape: inputShape)
-        let oldUnits = HeadSurgery.featureWidth(model, before: index + 1, inputShape: inputShape)
-        let namesBefore = Set(model.namedParameters().map(\.name))
+        let blockName = core[0].0
+        let blockPath = LayerSpan(parent: span.parent, [blockName]).paths[0]
 
-        // The old branch: the existing block, normalised as a block of its own.
-        let oldBranch: Layer
-        if let block = old as? Sequential, block.layer(at: "norm") == nil, step.normalize {
-            block.insert(L2NormScale(units: oldUnits, initialScale: step.initialScale), named: "norm", at: block.layers.count)
-            oldBranch = block
-        } else {
-            oldBranch = old
+        return try GrowthMap.tracking(ctx.model) {
+            let made = try NewUnits.build(recipe, old: core, units: step.units, initialization: step.initialization,
+                                          inShape: inShape, outShape: coreOut, span: span, rng: &rng)
+            let newBranch = Sequential(made.layers + inside.map { name, layer in (name, NetworkSurgery.freshCopy(layer, channels: step.units)!) })
+            let norms = step.normalize ? (L2NormScale(units: oldUnits, initialScale: step.initialScale),
+                                          L2NormScale(units: step.units, initialScale: step.initialScale)) : nil
+            let block = WidenedBlock(old: Sequential(core + inside), new: newBranch, oldNorm: norms?.0, newNorm: norms?.1)
+            for (name, _) in (core + inside).dropFirst() { parent.remove(name) }
+            parent.replace(blockName, with: block)
+            ctx.roles.absorb(span.parent, (core + inside).map(\.0), into: blockName)
+            return try Consumer.feed(ctx.model, after: blockPath, oldUnits: oldUnits, extra: step.units, sources: made.sources,
+                                     readsNewUnits: step.consumerReadsNewUnits, net2net: step.initialization == .net2net, rng: &rng)
         }
-        let (newBranch, newLinear) = HeadSurgery.newBlock(inWidth: inWidth, units: step.units, normalize: step.normalize,
-                                                          initialScale: step.initialScale, rng: &rng)
-        // Which old unit each new unit replicates (copy+rand, net2net).
-        var sourceUnits: [Int] = []
-        if step.initialization != .random {
-            guard let block = old as? Sequential, let oldLinear = block.layer(at: "linear") as? Linear else {
-                throw GrowthError("widen \(step.layer): \(step.initialization.rawValue) needs a plain FC block to copy from; this one was grown before — use --init random")
-            }
-            let offset = (block.layer(at: "select") as? SelectFeatures)?.range.lowerBound ?? 0
-            sourceUnits = (0..<step.units).map { _ in rng.below(oldUnits) }
-            copyUnits(from: oldLinear, columnOffset: offset, into: newLinear, sources: sourceUnits,
-                      noise: step.initialization == .copyRand, rng: &rng)
-        }
-        model.replace(step.layer, with: Parallel([("old", oldBranch), ("new", newBranch)]))
-
-        // The consumer.
-        if let c = HeadSurgery.consumerIndex(model, after: index) {
-            let (consumerName, consumer) = model.layers[c]
-            if step.consumerReadsNewUnits {
-                guard let (holder, linear) = HeadSurgery.inputLinear(of: consumer), linear.inFeatures == oldUnits else {
-                    throw GrowthError("widen \(step.layer): its consumer '\(consumerName)' is not a plain FC layer reading \(oldUnits) features")
-                }
-                let widened = HeadSurgery.widenInputs(linear, blocks: oldUnits, blockSize: 1, sources: sourceUnits, extra: step.units,
-                                                      net2net: step.initialization == .net2net, rng: &rng)
-                if let holder { holder.replace("linear", with: widened) } else { model.replace(consumerName, with: widened) }
-            } else {
-                guard let block = consumer as? Sequential, block.layer(at: "select") == nil else {
-                    throw GrowthError("widen \(step.layer): its consumer '\(consumerName)' must be an FC block to keep reading only the old units")
-                }
-                block.insert(SelectFeatures(0..<oldUnits), named: "select", at: 0)
-            }
-        }
-
-        return GrowthMap(after: model, namesBefore: namesBefore, movedInto: step.layer)
     }
+}
 
-    /// New unit j copies old unit sources[j]'s incoming weights (into the columns the old layer reads) and bias,
-    /// plus Gaussian noise of 0.1 × the old weights' std when `noise`.
-    static func copyUnits(from old: Linear, columnOffset: Int, into new: Linear, sources: [Int], noise: Bool, rng: inout RNG) {
-        let (oldIn, newIn) = (old.inFeatures, new.inFeatures)
-        let ow = old.weight.value.pointer, nw = new.weight.value.pointer
-        let std = HeadSurgery.copyNoiseStd(old.weight.value, noise: noise)
-        for (j, u) in sources.enumerated() {
-            let row = nw + j * newIn
-            row.update(repeating: 0, count: newIn)
-            for i in 0..<oldIn { row[columnOffset + i] = ow[u * oldIn + i] + (noise ? std * rng.normal() : 0) }
-            if noise { for i in 0..<newIn where i < columnOffset || i >= columnOffset + oldIn { row[i] = std * rng.normal() } }
-            new.bias!.value.pointer[j] = old.bias?.value.pointer[u] ?? 0
+extension LayerRoles {
+    /// After entries `names` of `parent` became the single entry `block`: every role span over them now names the block.
+    mutating func absorb(_ parent: String, _ names: [String], into block: String) {
+        func update(_ span: inout LayerSpan) {
+            guard span.parent == parent, span.entries.contains(where: names.contains) else { return }
+            var entries: [String] = []
+            for e in span.entries { let n = names.contains(e) ? block : e; if entries.last != n { entries.append(n) } }
+            span.entries = entries
         }
+        update(&top); update(&belowTop)
+    }
+}
+
+/// The layer after a widened block that reads its units.
+enum Consumer {
+    /// Makes the first layer with parameters after `blockPath` read the S new units (or keep reading only the
+    /// `oldUnits` old ones); returns the successor of every tensor it replaced.
+    static func feed(_ model: Sequential, after blockPath: String, oldUnits: Int, extra: Int, sources: [Int], readsNewUnits: Bool,
+                     net2net: Bool, rng: inout RNG) throws -> [ObjectIdentifier: Tensor] {
+        let leaves = model.flattened().layers
+        guard let b = leaves.firstIndex(where: { $0.0 == blockPath }),
+              let c = leaves.indices.first(where: { $0 > b && !leaves[$0].1.namedParameters().isEmpty }) else {
+            throw GrowthError("widen \(blockPath): no layer with parameters after it reads its units")
+        }
+        let (path, consumer) = leaves[c]
+        guard readsNewUnits else {
+            NetworkSurgery.replaceLeaf(model, at: path, with: ReadLeading(oldUnits, consumer))
+            return [:]
+        }
+        var successors: [ObjectIdentifier: Tensor] = [:]
+        func record(_ new: Parameter?, _ old: Parameter?) { if let new, let old { successors[ObjectIdentifier(new.value)] = old.value } }
+        if let linear = consumer as? Linear, linear.inFeatures % oldUnits == 0 {
+            let widened = HeadSurgery.widenInputs(linear, blocks: oldUnits, blockSize: linear.inFeatures / oldUnits, sources: sources,
+                                                  extra: extra, net2net: net2net, rng: &rng)
+            record(widened.weight, linear.weight); record(widened.bias, linear.bias)
+            NetworkSurgery.replaceLeaf(model, at: path, with: widened)
+        } else if let conv = consumer as? Conv2d, conv.groups == 1, conv.inChannels == oldUnits {
+            let k = conv.kernel.0 * conv.kernel.1
+            let w = HeadSurgery.widenColumns(conv.weight.value.reshaped([conv.outChannels, oldUnits * k]), blocks: oldUnits, blockSize: k,
+                                             sources: sources, extraBlocks: extra, net2net: net2net, rng: &rng)
+            let widened = Conv2d(weight: w.reshaped([conv.outChannels, oldUnits + extra, conv.kernel.0, conv.kernel.1]),
+                                 bias: conv.bias?.value.copy(), stride: conv.stride.0, padding: conv.padding, dilation: conv.dilation.0)
+            record(widened.weight, conv.weight); record(widened.bias, conv.bias)
+            NetworkSurgery.replaceLeaf(model, at: path, with: widened)
+        } else {
+            throw GrowthError("widen \(blockPath): its consumer '\(path)' (\(consumer.summary)) cannot read new units; "
+                              + "WA feeds a Linear or an ungrouped Conv2d reading the \(oldUnits) old units")
+        }
+        return successors
     }
 }

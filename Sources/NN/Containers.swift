@@ -162,3 +162,21 @@ public enum Concat {
         }
     }
 }
+
+extension Sequential {
+    /// The same network as one flat `Sequential` of its leaves: nested `Sequential`s are expanded,
+    /// every other layer (Residual, Parallel, a grown block, …) is one entry. Entries are named by
+    /// their full dotted path, so parameter names are exactly the original ones; layers are shared,
+    /// not copied. Training, freezing by depth and feature caching run on this view, which lets
+    /// them split a network inside a nested stage (e.g. between VGG's `classifier.3` and `.4`).
+    public func flattened() -> Sequential {
+        func leaves(_ s: Sequential, _ prefix: String) -> [(String, Layer)] {
+            s.layers.flatMap { name, layer -> [(String, Layer)] in
+                let path = prefix + name
+                if let inner = layer as? Sequential { return leaves(inner, path + ".") }
+                return [(path, layer)]
+            }
+        }
+        return Sequential(leaves(self, ""))
+    }
+}

@@ -24,8 +24,11 @@ struct Finetune: ParsableCommand {
     @Option(help: "ft, da, wa, dwa or wwa.")
     var method: GrowthMethod = .wa
 
-    @Option(help: "The layer WA widens: fc7 (the paper), fc6, or a convolution: trunk.conv1, trunk.conv2, trunk.conv3.")
-    var layer = "fc7"
+    @Option(help: "The layer WA widens, by name (default: the architecture's top layer, FC7 in the paper); e.g. fc6 or trunk.conv3 in MiniAlexNet. `grow inspect` lists the names.")
+    var layer: String?
+
+    @Flag(help: "For a widened layer followed by pooling: normalise each block per location, before the pooling (default: the pooled features).")
+    var normalizePerLocation = false
 
     @Flag(help: "Do not L2-normalise and scale the blocks (the paper's ablation).")
     var noNorm = false
@@ -48,7 +51,7 @@ struct Finetune: ParsableCommand {
     @OptionGroup var runtime: RuntimeOptions
 
     func validate() throws {
-        if layer != "fc7" && method != .wa {
+        if layer != nil && method != .wa {
             throw ValidationError("--layer chooses what WA widens; use it with --method wa (the other methods grow fixed layers).")
         }
         if initialization == .copyRand && (method == .da) {
@@ -60,7 +63,8 @@ struct Finetune: ParsableCommand {
         var c = FineTuneConfig()
         common.apply(to: &c)
         c.method = method; c.normalize = !noNorm; c.initialization = initialization; c.depth = depth; c.seed = seed
-        c.widenLayer = layer
+        c.widen = layer.map(GrowthTarget.layer) ?? .top
+        c.normalizePerLocation = normalizePerLocation
         return c
     }
 

@@ -32,7 +32,7 @@ struct Inspect: ParsableCommand {
         let newCount = net.model.namedParameters().filter { checkpoint.newParameters.contains($0.name) }.reduce(0) { $0 + $1.parameter.value.count }
         // Trainable as in the latest fine-tuning (its depth), else everything (pretraining).
         if let depth = checkpoint.history.last?.depth.flatMap(FineTuneDepth.init(rawValue:)) {
-            depth.apply(to: net.model, newParameters: checkpoint.newParameters)
+            try depth.apply(to: net.model.flattened(), roles: net.roles, newParameters: checkpoint.newParameters)
         }
         let counts = net.model.parameterCounts
         print("\nparameters: \(counts.total) total, \(counts.trainable) trainable in the latest training, \(newCount) added by the latest growth")

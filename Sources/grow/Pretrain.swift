@@ -4,6 +4,7 @@ import Engine
 import Datasets
 import Training
 import Growth
+import Zoo
 import Experiments
 
 /// `grow pretrain`: train the source network on a full data set and write a checkpoint.
@@ -15,8 +16,8 @@ struct Pretrain: ParsableCommand {
     @Option(help: "Training data: fashion-mnist, animal-mnist, mnist-5k, idx:IMAGES,LABELS, csv:PATH or folder:PATH.")
     var dataset = "fashion-mnist"
 
-    @Option(help: "Architecture (mini-alexnet).")
-    var model = MiniAlexNet.name
+    @Option(help: "Architecture from the zoo (see `grow zoo`); mini-alexnet is the one made to be trained here.")
+    var model = MiniAlexNet.id
 
     @Option(help: "Passes over the training set.")
     var epochs = 4
@@ -39,7 +40,7 @@ struct Pretrain: ParsableCommand {
     @OptionGroup var runtime: RuntimeOptions
 
     func validate() throws {
-        guard model == MiniAlexNet.name else { throw ValidationError("Unknown --model '\(model)'. This version builds: \(MiniAlexNet.name).") }
+        do { _ = try Zoo.architecture(model) } catch { throw ValidationError("--model: \(error)") }
         guard epochs > 0, batchSize > 0, lr > 0 else { throw ValidationError("--epochs, --batch-size and --lr must be positive.") }
         _ = try parseDataset(dataset, option: "--dataset")
     }
@@ -58,7 +59,7 @@ struct Pretrain: ParsableCommand {
         let trainLoader = DataLoader(train, batchSize: batchSize, transform: TrainTransform(prep), evaluationTransform: EvalTransform(prep),
                                      shuffle: true, seed: seed)
         let testLoader = DataLoader(test, indices: testIndices, batchSize: 256, transform: EvalTransform(prep), shuffle: false, seed: seed)
-        let network = try GrownNetwork.base(inputShape: inputShape, classes: classes, seed: seed)
+        let network = try GrownNetwork.base(try Zoo.architecture(model), inputShape: inputShape, classes: classes, seed: seed)
         say("pretraining \(model) on \(train.name): \(trainLoader.exampleCount) train / \(testLoader.exampleCount) test images, "
               + "\(classes) classes, input \(inputShape.map(String.init).joined(separator: "×")), \(Threads.count) threads")
 

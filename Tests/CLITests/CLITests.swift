@@ -76,13 +76,13 @@ final class CLITests: XCTestCase {
 
         let ft = try run(["finetune", "--from", "src.safetensors", "--target", target, "--shots", "5", "--test-per-class", "10",
                           "--method", "wwa", "--units", "8", "--depth", "fc6", "--epochs", "2", "--out", "wwa.safetensors"])
-        XCTAssertTrue(ft.out.contains("growing: widen fc6 by 4"), ft.out)
+        XCTAssertTrue(ft.out.contains("growing: widen the layer below the top (FC6) by 4"), ft.out)
         XCTAssertTrue(ft.out.contains("per-block accuracy"), ft.out)
         XCTAssertTrue(FileManager.default.fileExists(atPath: work.appendingPathComponent("wwa.safetensors").path))
 
         let inspect = try run(["inspect", "wwa.safetensors"])
         XCTAssertTrue(inspect.out.contains("growth log:"), inspect.out)
-        XCTAssertTrue(inspect.out.contains("1. widen fc6 by 4 (random, norm γ₀=20.0, consumer keeps old inputs)"), inspect.out)
+        XCTAssertTrue(inspect.out.contains("1. widen the layer below the top (FC6) by 4 (random, norm γ₀=20.0, consumer keeps old inputs)"), inspect.out)
         XCTAssertTrue(inspect.out.contains("finetune on"), inspect.out)
 
         let eval = try run(["eval", "--model", "wwa.safetensors", "--dataset", target])

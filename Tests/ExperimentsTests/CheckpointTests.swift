@@ -3,6 +3,7 @@ import XCTest
 @testable import NN
 @testable import Training
 @testable import Growth
+@testable import Zoo
 @testable import Experiments
 
 final class CheckpointTests: XCTestCase {
@@ -16,7 +17,7 @@ final class CheckpointTests: XCTestCase {
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }
 
     func grownNetwork() throws -> (GrownNetwork, GrowthMap) {
-        let base = try GrownNetwork.base(inputShape: [1, 16, 16], classes: 4, seed: 2)
+        let base = try GrownNetwork.base(MiniAlexNet.descriptor, inputShape: [1, 16, 16], classes: 4, seed: 2)
         return try base.grow(GrowthMethod.dwa.steps(units: 6, classes: 3, initialization: .random, normalize: true, initialScale: 10, seed: 5))
     }
 
@@ -33,6 +34,7 @@ final class CheckpointTests: XCTestCase {
         let record = TrainingRecord(command: "finetune", dataset: "test", method: "dwa", epochs: 1, steps: 3, batchSize: 2,
                                     learningRate: 0.01, seed: 5, testAccuracy: 0.5, seconds: 1)
         let velocity = ["fca.linear.weight": Tensor(shape: [6, 518], repeating: 0.25)]
+        XCTAssertNotNil(net.model.layer(at: "fca.linear"))
         let url = directory.appendingPathComponent("model.safetensors")
         try Checkpoint(network: net, history: [record], velocity: velocity, newParameters: map.newParameters).save(to: url)
 
@@ -71,7 +73,7 @@ final class CheckpointTests: XCTestCase {
     }
 
     func testEvaluationReportsPerBlockAccuracyForWidenedNetworks() throws {
-        let base = try GrownNetwork.base(inputShape: [1, 16, 16], classes: 4, seed: 2)
+        let base = try GrownNetwork.base(MiniAlexNet.descriptor, inputShape: [1, 16, 16], classes: 4, seed: 2)
         let (wa, _) = try base.grow(GrowthMethod.wa.steps(units: 6, classes: 3, initialization: .random, normalize: true, initialScale: 10, seed: 5))
         let data = TensorBatches(inputs: input(), labels: [0, 1, 2], batchSize: 2, shuffleSeed: nil)
         let result = try Evaluator.evaluate(wa.model, on: data, classes: 3)
@@ -87,7 +89,7 @@ final class RetentionTests: XCTestCase {
     override func setUp() { Threads.set(1) }
 
     func testUntrainedGrowthRetainsTheSourceExactly() throws {
-        let source = try GrownNetwork.base(inputShape: [1, 16, 16], classes: 4, seed: 2)
+        let source = try GrownNetwork.base(MiniAlexNet.descriptor, inputShape: [1, 16, 16], classes: 4, seed: 2)
         var rng = RNG(seed: 3)
         let x = Tensor(uninitialized: [8, 1, 16, 16])
         for i in 0..<x.count { x.pointer[i] = rng.uniform() }
@@ -96,22 +98,59 @@ final class RetentionTests: XCTestCase {
         let growths: [[GrowthStep]] = [
             GrowthMethod.wwa.steps(units: 6, classes: 3, initialization: .random, normalize: true, initialScale: 20, seed: 1),
             GrowthMethod.dwa.steps(units: 6, classes: 3, initialization: .random, normalize: true, initialScale: 20, seed: 1),
-            GrowthMethod.wa.steps(units: 6, classes: 3, initialization: .random, normalize: true, initialScale: 20, seed: 1, widenLayer: "trunk.conv3"),
+            GrowthMethod.wa.steps(units: 6, classes: 3, initialization: .random, normalize: true, initialScale: 20, seed: 1, widen: .layer("trunk.conv3")),
         ]
         for steps in growths {
-            let (grown, _) = try source.grow(steps)
-            XCTAssertEqual(try probe.accuracy(of: grown), baseline, "\(steps.map(\.summary))")
+            let (grown, map) = try source.grow(steps)
+            XCTAssertEqual(try probe.accuracy(of: grown, map: map), baseline, "\(steps.map(\.summary))")
         }
-        // Changed old weights do change the retained accuracy's inputs: zeroing FC7 is seen.
-        let (wa, _) = try source.grow(GrowthMethod.wa.steps(units: 6, classes: 3, initialization: .random, normalize: true, initialScale: 20, seed: 1))
-        (wa.model.layer(at: "fc7.old.linear") as! Linear).weight.value.zero()
-        let view = RetentionProbe.oldUnitWeights(wa.model)
-        XCTAssertTrue(view["fc7.linear.weight"]!.array.allSatisfy { $0 == 0 })
+        // Changed old weights do change what is retained: zeroing FC7's old units is seen.
+        let (wa, waMap) = try source.grow(GrowthMethod.wa.steps(units: 6, classes: 3, initialization: .random, normalize: true, initialScale: 20, seed: 1))
+        (wa.model.layer(at: "fc7.old.fc7") as! Linear).weight.value.zero()
+        XCTAssertTrue(probe.retainedWeights(of: wa, map: waMap)["fc7.weight"]!.array.allSatisfy { $0 == 0 })
         // A widened conv maps back to its own name, and FC6's old columns are its leading block.
-        let (conv, _) = try source.grow(growths[2])
-        let convView = RetentionProbe.oldUnitWeights(conv.model)
+        let (conv, convMap) = try source.grow(growths[2])
+        let convView = probe.retainedWeights(of: conv, map: convMap)
         XCTAssertEqual(convView["trunk.conv3.weight"]?.array, (source.model.layer(at: "trunk.conv3") as! Conv2d).weight.value.array)
-        let fc6 = (source.model.layer(at: "fc6.linear") as! Linear).weight.value
-        XCTAssertEqual(leadingBlock(convView["fc6.linear.weight"]!, shape: fc6.shape)?.array, fc6.array)
+        let fc6 = (source.model.layer(at: "fc6") as! Linear).weight.value
+        XCTAssertEqual(convView["fc6.weight"]?.array, fc6.array)
     }
 }
+
+/// Checkpoints of format 1 (MiniAlexNet with `fcK.linear.*` FC blocks) still load when they hold a base network.
+final class LegacyCheckpointTests: XCTestCase {
+    override func setUp() { Threads.set(1) }
+
+    func legacyFile(growth: String, in directory: URL) throws -> (URL, GrownNetwork) {
+        let net = try GrownNetwork.base(MiniAlexNet.descriptor, inputShape: [1, 16, 16], classes: 4, seed: 2)
+        let tensors = net.model.stateDict().map { entry -> (name: String, tensor: Tensor) in
+            var name = entry.name
+            for k in ["fc6", "fc7"] where name.hasPrefix(k + ".") { name = k + ".linear." + name.dropFirst(k.count + 1) }
+            return (name, entry.tensor)
+        }
+        let spec = #"{"architecture":"mini-alexnet","baseClasses":4,"growth":\#(growth),"inputShape":[1,16,16]}"#
+        let url = directory.appendingPathComponent("v1-\(UUID().uuidString).safetensors")
+        try SafeTensors.write(tensors + [(name: "optimizer.velocity.fc7.linear.weight", tensor: Tensor(shape: [512, 512], repeating: 0.5))],
+                              metadata: ["format": Checkpoint.format, "format_version": "1", "spec": spec, "history": "[]", "new_parameters": "[]"],
+                              to: url)
+        return (url, net)
+    }
+
+    func testBaseNetworksOfFormatOneConvertAndGrownOnesAreRefusedWithAHint() throws {
+        let dir = FileManager.default.temporaryDirectory
+        let (url, net) = try legacyFile(growth: "[]", in: dir)
+        defer { try? FileManager.default.removeItem(at: url) }
+        let loaded = try Checkpoint.load(from: url)
+        var rng = RNG(seed: 4)
+        let x = Tensor(uninitialized: [2, 1, 16, 16])
+        for i in 0..<x.count { x.pointer[i] = rng.uniform() }
+        net.model.setTraining(false); loaded.network.model.setTraining(false)
+        XCTAssertEqual(loaded.network.model.forward(x).array, net.model.forward(x).array, "same function under the new names")
+        XCTAssertEqual(loaded.velocity["fc7.weight"]?.shape, [512, 512], "momentum renamed too")
+
+        let (grownURL, _) = try legacyFile(growth: #"[{"operation":"widen","layer":"fc7"}]"#, in: dir)
+        defer { try? FileManager.default.removeItem(at: grownURL) }
+        XCTAssertThrowsError(try Checkpoint.load(from: grownURL)) { XCTAssertTrue("\($0)".contains("grow finetune --from"), "\($0)") }
+    }
+}
+

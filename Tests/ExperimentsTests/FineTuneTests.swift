@@ -3,6 +3,7 @@ import XCTest
 @testable import NN
 @testable import Training
 @testable import Growth
+@testable import Zoo
 @testable import Experiments
 
 final class FineTuneTests: XCTestCase {
@@ -24,7 +25,7 @@ final class FineTuneTests: XCTestCase {
     }
 
     func testCachedFrozenFeaturesTrainExactlyLikeTheFullModel() throws {
-        let source = try GrownNetwork.base(inputShape: [1, 16, 16], classes: 6, seed: 3)
+        let source = try GrownNetwork.base(MiniAlexNet.descriptor, inputShape: [1, 16, 16], classes: 6, seed: 3)
         let (x, y) = quadrants(32, seed: 1), (tx, ty) = quadrants(16, seed: 2)
         var config = FineTuneConfig()
         config.method = .wa; config.units = 16; config.depth = .fc7; config.epochs = 3; config.batchSize = 8; config.learningRate = 0.01
@@ -49,7 +50,7 @@ final class FineTuneTests: XCTestCase {
     }
 
     func testFineTuningLearnsTheTarget() throws {
-        let source = try GrownNetwork.base(inputShape: [1, 16, 16], classes: 6, seed: 3)
+        let source = try GrownNetwork.base(MiniAlexNet.descriptor, inputShape: [1, 16, 16], classes: 6, seed: 3)
         let (x, y) = quadrants(64, seed: 1), (tx, ty) = quadrants(32, seed: 2)
         var config = FineTuneConfig()
         config.method = .da; config.units = 32; config.depth = .all; config.epochs = 20; config.batchSize = 16; config.learningRate = 0.002

@@ -2,17 +2,18 @@ import XCTest
 @testable import Engine
 @testable import NN
 @testable import Growth
+@testable import Zoo
 
 /// WA on convolutions: new channels beside a conv layer, read by the next conv or by FC6 after flattening.
 final class ConvGrowthTests: XCTestCase {
     override func setUp() { Threads.set(1) }
 
     func widen(_ layer: String, _ initialization: NewUnitInit, normalize: Bool) -> [GrowthStep] {
-        [GrowthStep(operation: .widen, layer: layer, units: 5, initialization: initialization, normalize: normalize, initialScale: 20, seed: 4)]
+        [GrowthStep(operation: .widen, target: .layer(layer), units: 5, initialization: initialization, normalize: normalize, initialScale: 20, seed: 4)]
     }
 
     func setup() throws -> (GrownNetwork, Tensor) {
-        let net = try GrownNetwork.base(inputShape: [1, 16, 16], classes: 5, seed: 1)
+        let net = try GrownNetwork.base(MiniAlexNet.descriptor, inputShape: [1, 16, 16], classes: 5, seed: 1)
         var rng = RNG(seed: 9)
         let x = Tensor(uninitialized: [3, 1, 16, 16])
         for i in 0..<x.count { x.pointer[i] = rng.uniform() }
@@ -34,12 +35,12 @@ final class ConvGrowthTests: XCTestCase {
     func testRandomConvWideningKeepsOldChannelsAndRebuildsFromTheLog() throws {
         let (net, x) = try setup()
         let (grown, map) = try net.grow(widen("trunk.conv3", .random, normalize: true))
-        let old = net.model.layer(at: "trunk.conv3") as! Conv2d, kept = grown.model.layer(at: "trunk.conv3.old.conv") as! Conv2d
+        let old = net.model.layer(at: "trunk.conv3") as! Conv2d, kept = grown.model.layer(at: "trunk.conv3.old.conv3") as! Conv2d
         XCTAssertEqual(kept.weight.value.array, old.weight.value.array)
-        XCTAssertEqual((grown.model.layer(at: "trunk.conv3.new.conv") as! Conv2d).outChannels, 5)
-        XCTAssertEqual((grown.model.layer(at: "fc6.linear") as! Linear).inFeatures, (128 + 5) * 2 * 2)
-        XCTAssertEqual(map.sources["trunk.conv3.old.conv.weight"], "trunk.conv3.weight")
-        XCTAssertTrue(map.newParameters.contains("trunk.conv3.new.conv.weight"))
+        XCTAssertEqual((grown.model.layer(at: "trunk.conv3.new.producer") as! Conv2d).outChannels, 5)
+        XCTAssertEqual((grown.model.layer(at: "fc6") as! Linear).inFeatures, (128 + 5) * 2 * 2)
+        XCTAssertEqual(map.sources["trunk.conv3.old.conv3.weight"], "trunk.conv3.weight")
+        XCTAssertTrue(map.newParameters.contains("trunk.conv3.new.producer.weight"))
         // Old channels' activations are untouched; each block is unit-norm over channels before scaling.
         grown.model.setTraining(false); net.model.setTraining(false)
         let stem = Array(net.model.layer(at: "trunk")!.children.prefix(6)).map(\.1)
@@ -55,7 +56,7 @@ final class ConvGrowthTests: XCTestCase {
             for c in range { let v = y[0, c, 1, 2] / scale; s += v * v }
             XCTAssertEqual(s, 1, accuracy: 1e-4)
         }
-        let rebuilt = try grown.spec.build()
+        let rebuilt = try Zoo.network(grown.spec).model
         XCTAssertEqual(rebuilt.namedParameters().map(\.parameter.shape), grown.model.namedParameters().map(\.parameter.shape))
         XCTAssertThrowsError(try net.grow(widen("trunk.pool1", .random, normalize: true)))
     }
@@ -79,6 +80,6 @@ extension ConvGrowthTests {
             for c in [0, 63] { for k in 0..<9 { XCTAssertEqual(new[o, c, k / 3, k % 3], old[o, c, k / 3, k % 3]) } }
             for c in 64..<69 { for k in 0..<9 { XCTAssertEqual(new[o, c, k / 3, k % 3], 0) } }
         }
-        XCTAssertEqual(carried["trunk.conv2.old.conv.weight"]!.array, velocity["trunk.conv2.weight"]!.array)
+        XCTAssertEqual(carried["trunk.conv2.old.conv2.weight"]!.array, velocity["trunk.conv2.weight"]!.array)
     }
 }

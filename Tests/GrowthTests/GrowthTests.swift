@@ -3,6 +3,7 @@ import XCTest
 @testable import NN
 @testable import Training
 @testable import Growth
+@testable import Zoo
 
 /// What each growth operation promises, old and new units checked separately, by max-abs difference.
 final class GrowthTests: XCTestCase {
@@ -11,7 +12,7 @@ final class GrowthTests: XCTestCase {
     let inputShape = [1, 16, 16]
 
     func base(seed: UInt64 = 1) throws -> GrownNetwork {
-        let net = try GrownNetwork.base(inputShape: inputShape, classes: 5, seed: seed)
+        let net = try GrownNetwork.base(MiniAlexNet.descriptor, inputShape: inputShape, classes: 5, seed: seed)
         net.model.setTraining(false)
         return net
     }
@@ -58,7 +59,7 @@ final class GrowthTests: XCTestCase {
         XCTAssertEqual(grown.spec.growth.map(\.operation), [.widen, .widen, .newClassifier])
         XCTAssertEqual(grown.spec.classes, 3)
         // The spec alone rebuilds the same architecture.
-        let rebuilt = try grown.spec.build()
+        let rebuilt = try Zoo.network(grown.spec).model
         XCTAssertEqual(rebuilt.namedParameters().map(\.name), grown.model.namedParameters().map(\.name))
         XCTAssertEqual(rebuilt.namedParameters().map(\.parameter.shape), grown.model.namedParameters().map(\.parameter.shape))
     }
@@ -66,16 +67,16 @@ final class GrowthTests: XCTestCase {
     func testRandomWideningKeepsOldUnitsAndNormalisesEachBlock() throws {
         let net = try base()
         let x = input()
-        let oldFC7 = net.model.layer(at: "fc7.linear") as! Linear
+        let oldFC7 = net.model.layer(at: "fc7") as! Linear
         // FC7 activations of the original network.
-        let trunkOut = Sequential(Array(net.model.layers.prefix(4)))   // trunk, flatten, fc6, drop6
+        let trunkOut = Sequential(Array(net.model.layers.prefix(5)))   // trunk, flatten, fc6, relu6, drop6
         let h6 = trunkOut.forward(x)
-        let oldActivations = net.model.layer(at: "fc7")!.forward(h6)
+        let oldActivations = ReLU().forward(oldFC7.forward(h6))
 
         let (grown, map) = try net.grow(growthOnly(.wa, init: .random, normalize: true))
         grown.model.setTraining(false)
-        let fc7 = grown.model.layer(at: "fc7") as! Parallel
-        let keptLinear = grown.model.layer(at: "fc7.old.linear") as! Linear
+        let fc7 = grown.model.layer(at: "fc7") as! WidenedBlock
+        let keptLinear = grown.model.layer(at: "fc7.old.fc7") as! Linear
         XCTAssertEqual(maxAbsDiff(keptLinear.weight.value, oldFC7.weight.value), 0, "old FC7 weights untouched")
         XCTAssertEqual(maxAbsDiff(keptLinear.bias!.value, oldFC7.bias!.value), 0)
         // Old units' activations (before their normalisation) are the original FC7 activations.
@@ -91,39 +92,41 @@ final class GrowthTests: XCTestCase {
                 XCTAssertEqual(s, 1, accuracy: 1e-4, "\(label) block of example \(b) has unit norm before scaling")
             }
         }
-        for scale in ["fc7.old.norm.scale", "fc7.new.norm.scale"] {
+        for scale in ["fc7.old_norm.scale", "fc7.new_norm.scale"] {
             let p = grown.model.namedParameters().first { $0.name == scale }!.parameter
             XCTAssertTrue(p.value.array.allSatisfy { $0 == 20 }, "\(scale) starts at 20")
             XCTAssertTrue(map.newParameters.contains(scale))
         }
-        XCTAssertEqual(map.sources["fc7.old.linear.weight"], "fc7.linear.weight")
-        XCTAssertEqual(map.sources["fc8.weight"], "fc8.weight", "the consumer keeps its identity")
+        XCTAssertEqual(map.sources["fc7.old.fc7.weight"], "fc7.weight")
+        XCTAssertEqual(map.sources["fc8.weight"], "fc8.weight", "the widened consumer succeeds the old one")
+        XCTAssertEqual(grown.roles.top, LayerSpan(["fc7"]), "the top role now names the widened block")
         XCTAssertEqual((grown.model.layer(at: "fc8") as! Linear).inFeatures, 536, "the consumer reads S more inputs")
     }
 
     func testWWAOldFC7ReadsOnlyFC6() throws {
         let (grown, _) = try base().grow(growthOnly(.wwa, init: .random, normalize: true, units: 16))
-        XCTAssertEqual((grown.model.layer(at: "fc6.new.linear") as! Linear).outFeatures, 8)
-        XCTAssertEqual((grown.model.layer(at: "fc7.old.select") as! SelectFeatures).range, 0..<512)
-        XCTAssertEqual((grown.model.layer(at: "fc7.old.linear") as! Linear).inFeatures, 512)
-        XCTAssertEqual((grown.model.layer(at: "fc7.new.linear") as! Linear).inFeatures, 520, "FC7+ reads [FC6, FC6+]")
+        XCTAssertEqual((grown.model.layer(at: "fc6.new.producer") as! Linear).outFeatures, 8)
+        let oldFC7 = grown.model.layer(at: "fc7.old.fc7") as! ReadLeading
+        XCTAssertEqual(oldFC7.features, 512)
+        XCTAssertEqual((oldFC7.inner as! Linear).inFeatures, 512)
+        XCTAssertEqual((grown.model.layer(at: "fc7.new.producer") as! Linear).inFeatures, 520, "FC7+ reads [FC6, FC6+]")
         XCTAssertEqual((grown.model.layer(at: "fc8") as! Linear).inFeatures, 528)
     }
 
     func testDWAPutsFCaOnTheWidenedLayer() throws {
         let (grown, _) = try base().grow(growthOnly(.dwa, init: .random, normalize: true, units: 16))
-        XCTAssertEqual(grown.model.layers.map(\.0), ["trunk", "flatten", "fc6", "drop6", "fc7", "drop7", "fca", "fc8"])
+        XCTAssertEqual(grown.model.layers.map(\.0), ["trunk", "flatten", "fc6", "relu6", "drop6", "fc7", "drop7", "fca", "fc8"])
         XCTAssertEqual((grown.model.layer(at: "fca.linear") as! Linear).inFeatures, 528)
         XCTAssertNotNil(grown.model.layer(at: "fca.norm"), "DA normalises the new layer's output")
     }
 
     func testGradientsReachNewUnitsThroughTheOptimizer() throws {
         let (grown, map) = try base().grow(GrowthMethod.wa.steps(units: 8, classes: 3, initialization: .random, normalize: true, initialScale: 20, seed: 2))
-        FineTuneDepth.new.apply(to: grown.model, newParameters: map.newParameters)
+        try FineTuneDepth.new.apply(to: grown.model, roles: grown.roles, newParameters: map.newParameters)
         grown.model.setTraining(true)
         let sgd = SGD(model: grown.model, learningRate: 0.1, momentum: 0.9)
         XCTAssertEqual(Set(sgd.parameters.map(\.name)), map.newParameters)
-        let newWeight = grown.model.namedParameters().first { $0.name == "fc7.new.linear.weight" }!.parameter
+        let newWeight = grown.model.namedParameters().first { $0.name == "fc7.new.producer.weight" }!.parameter
         let before = newWeight.value.copy()
         let loss = SoftmaxCrossEntropy.evaluate(logits: grown.model.forward(input(8)), labels: [0, 1, 2, 0, 1, 2, 0, 1])
         _ = grown.model.backward(loss.gradient)
@@ -134,21 +137,22 @@ final class GrowthTests: XCTestCase {
     func testDepthFreezesExactlyTheExpectedParameters() throws {
         let steps = GrowthMethod.wa.steps(units: 8, classes: 3, initialization: .random, normalize: true, initialScale: 20, seed: 2)
         let expected: [FineTuneDepth: Set<String>] = [
-            .new: ["fc7.old.norm.scale", "fc7.new.linear.weight", "fc7.new.linear.bias", "fc7.new.norm.scale", "fc8.weight", "fc8.bias"],
-            .fc7: ["fc7.old.linear.weight", "fc7.old.linear.bias"],
-            .fc6: ["fc6.linear.weight", "fc6.linear.bias"],
+            .new: ["fc7.old_norm.scale", "fc7.new.producer.weight", "fc7.new.producer.bias", "fc7.new_norm.scale", "fc8.weight", "fc8.bias"],
+            .fc7: ["fc7.old.fc7.weight", "fc7.old.fc7.bias"],
+            .fc6: ["fc6.weight", "fc6.bias"],
             .all: ["trunk.conv1.weight", "trunk.conv1.bias", "trunk.conv2.weight", "trunk.conv2.bias", "trunk.conv3.weight", "trunk.conv3.bias"],
         ]
         var cumulative: Set<String> = []
         for depth in FineTuneDepth.allCases {
             cumulative.formUnion(expected[depth]!)
             let (grown, map) = try base().grow(steps)
-            depth.apply(to: grown.model, newParameters: map.newParameters)
-            grown.model.setTraining(true)
+            let flat = grown.model.flattened()   // what training runs on
+            try depth.apply(to: flat, roles: grown.roles, newParameters: map.newParameters)
+            flat.setTraining(true)
             let before = Dictionary(uniqueKeysWithValues: grown.model.namedParameters().map { ($0.name, $0.parameter.value.copy()) })
-            let sgd = SGD(model: grown.model, learningRate: 0.1, momentum: 0.9)
-            let loss = SoftmaxCrossEntropy.evaluate(logits: grown.model.forward(input(6)), labels: [0, 1, 2, 0, 1, 2])
-            _ = grown.model.backward(loss.gradient)
+            let sgd = SGD(model: flat, learningRate: 0.1, momentum: 0.9)
+            let loss = SoftmaxCrossEntropy.evaluate(logits: flat.forward(input(6)), labels: [0, 1, 2, 0, 1, 2])
+            _ = flat.backward(loss.gradient)
             sgd.step()
             let changed = Set(grown.model.namedParameters().filter { maxAbsDiff($0.parameter.value, before[$0.name]!) > 0 }.map(\.name))
             XCTAssertEqual(changed, cumulative, "depth \(depth.label)")
@@ -167,8 +171,8 @@ final class GrowthTests: XCTestCase {
         sgd.step()
         let (grown, map) = try net.grow(growthOnly(.wa, init: .random, normalize: true, units: 4))
         let carried = map.carry(sgd.velocity, into: grown.model)
-        XCTAssertEqual(carried["fc7.old.linear.weight"]!.array, sgd.velocity["fc7.linear.weight"]!.array, "old slots copied")
-        XCTAssertTrue(carried["fc7.new.linear.weight"]!.array.allSatisfy { $0 == 0 }, "new slots start at zero")
+        XCTAssertEqual(carried["fc7.old.fc7.weight"]!.array, sgd.velocity["fc7.weight"]!.array, "old slots copied")
+        XCTAssertTrue(carried["fc7.new.producer.weight"]!.array.allSatisfy { $0 == 0 }, "new slots start at zero")
         let consumer = carried["fc8.weight"]!, old = sgd.velocity["fc8.weight"]!
         for r in 0..<5 {
             for c in 0..<512 { XCTAssertEqual(consumer[r, c], old[r, c]) }
@@ -179,7 +183,7 @@ final class GrowthTests: XCTestCase {
     func testCopyRandCopiesOldUnitsAndRefusesWhereItCannot() throws {
         let net = try base()
         let (grown, _) = try net.grow(growthOnly(.wa, init: .copyRand, normalize: false, units: 6))
-        let old = net.model.layer(at: "fc7.linear") as! Linear, new = grown.model.layer(at: "fc7.new.linear") as! Linear
+        let old = net.model.layer(at: "fc7") as! Linear, new = grown.model.layer(at: "fc7.new.producer") as! Linear
         // Every new unit is close to some old unit (noise 0.1 × weight std) and not identical to it.
         for j in 0..<6 {
             let row = Array(new.weight.value.array[(j * 512)..<((j + 1) * 512)])
@@ -188,6 +192,8 @@ final class GrowthTests: XCTestCase {
             XCTAssertGreaterThan(best, 0)
         }
         XCTAssertThrowsError(try net.grow(growthOnly(.da, init: .copyRand, normalize: false))) { XCTAssertTrue("\($0)".contains("copy+rand")) }
-        XCTAssertThrowsError(try net.grow([GrowthStep(operation: .widen, layer: "fc9", units: 3, seed: 1)])) { XCTAssertTrue("\($0)".contains("fc9")) }
+        XCTAssertThrowsError(try net.grow([GrowthStep(operation: .widen, target: .layer("fc9"), units: 3, seed: 1)])) {
+            XCTAssertTrue("\($0)".contains("fc9") && "\($0)".contains("fc7"), "names the missing layer and lists the ones there are: \($0)")
+        }
     }
 }
