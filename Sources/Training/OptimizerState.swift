@@ -20,6 +20,8 @@ public struct OptimizerState: Sendable {
 
     /// Slots holding one number per parameter (a [1] tensor) rather than a tensor shaped like it.
     public static let scalarSlots: Set<String> = ["step"]
+    /// The largest count a scalar slot holds exactly (2²⁴, as a float32, like PyTorch's step tensor).
+    static let maximumCount: Float = 16_777_216
     /// The prefix of the flat tensor names in a checkpoint.
     public static let defaultPrefix = "optimizer."
 
@@ -89,8 +91,8 @@ public struct OptimizerState: Sendable {
                 let shape = scalar ? [1] : p.shape
                 if t.shape != shape {
                     problems.append("\(slot) of \(name): expected shape \(shape)\(scalar ? "" : " (the parameter's)"), got \(t.shape)")
-                } else if scalar && !(t.pointer[0] >= 0 && t.pointer[0].rounded() == t.pointer[0]) {
-                    problems.append("\(slot) of \(name): expected a whole number ≥ 0, got \(t.pointer[0])")
+                } else if scalar && (!(0...Self.maximumCount).contains(t.pointer[0]) || t.pointer[0].rounded() != t.pointer[0]) {
+                    problems.append("\(slot) of \(name): expected a whole number in 0...\(Int(Self.maximumCount)), got \(t.pointer[0])")
                 } else {
                     out[slot, default: [:]][name] = t.copy()
                 }
