@@ -8,14 +8,16 @@ import NN
 ///
 /// where m_lr and m_wd are the parameter's learning-rate and decay multipliers. For a constant
 /// learning rate this equals PyTorch's SGD. Momentum slots are keyed by parameter name so that
-/// growth can carry them over (old slots kept, new ones start at zero).
-public final class SGD {
+/// growth can carry them over (old slots kept, new ones start at zero); the state's one slot is
+/// `velocity`.
+public final class SGD: Optimizer {
+    public var kind: OptimizerKind { .sgd }
     public var learningRate: Float
     public let momentum: Float
     public let weightDecay: Float
     /// The parameters being optimised: exactly the trainable ones at the last `collect`.
     public private(set) var parameters: [(name: String, parameter: Parameter)] = []
-    /// Momentum buffers by parameter name.
+    /// Momentum buffers by parameter name (the state's `velocity` slot, without copying).
     public private(set) var velocity: [String: Tensor] = [:]
 
     public init(model: Layer, learningRate: Float, momentum: Float = 0.9, weightDecay: Float = 0) {
@@ -34,7 +36,18 @@ public final class SGD {
         velocity = kept
     }
 
-    /// Sets momentum slots from a map (e.g. carried through growth or restored from a checkpoint).
+    public var state: OptimizerState {
+        OptimizerState(kind: kind.rawValue, slots: ["velocity": velocity.mapValues { $0.copy() }])
+    }
+
+    public func setState(_ state: OptimizerState) throws {
+        let given = try state.validated(for: kind, slots: ["velocity"], parameters: parameters)["velocity"] ?? [:]
+        for (name, p) in parameters { velocity[name] = given[name] ?? Tensor(zeros: p.shape) }
+    }
+
+    /// Sets momentum slots from a map (e.g. carried through growth or restored from a checkpoint);
+    /// optimised parameters missing from the map keep their momentum. A wrong shape is a programmer
+    /// error here; `setState` throws instead.
     public func setVelocity(_ map: [String: Tensor]) {
         for (name, p) in parameters {
             if let v = map[name] {
@@ -60,7 +73,4 @@ public final class SGD {
             }
         }
     }
-
-    /// Zeroes the gradients of the optimised parameters.
-    public func zeroGradients() { for (_, p) in parameters { p.grad.zero() } }
 }

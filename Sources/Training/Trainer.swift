@@ -2,7 +2,7 @@ import Foundation
 import Engine
 import NN
 
-/// The training loop: forward, loss, backward, SGD step over epochs, with a learning-rate schedule,
+/// The training loop: forward, loss, backward, optimizer step over epochs, with a learning-rate schedule,
 /// a progress display, a learning curve, and clean stops on a NaN loss or Ctrl-C.
 public final class Trainer {
     public struct Options: Sendable {
@@ -38,7 +38,8 @@ public final class Trainer {
     }
 
     public let model: Layer
-    public let optimizer: SGD
+    /// Any optimizer (SGD, AdamW); the schedule sets its learning rate before every step.
+    public let optimizer: any Optimizer
     public let options: Options
     public private(set) var step = 0
     public private(set) var curve: [CurvePoint] = []
@@ -50,7 +51,7 @@ public final class Trainer {
     public var afterEpoch: ((Int) throws -> Void)?
     public var progress: ProgressDisplay?
 
-    public init(model: Layer, optimizer: SGD, options: Options) {
+    public init(model: Layer, optimizer: any Optimizer, options: Options) {
         self.model = model; self.optimizer = optimizer; self.options = options
     }
 
