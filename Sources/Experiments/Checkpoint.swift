@@ -36,35 +36,36 @@ public enum GrowingBrainVersion { public static let current = "0.1.0" }
 
 /// A self-describing model file: safetensors whose metadata holds a magic format name, a version,
 /// the architecture (zoo id) with its growth log, where each tensor came from in the base network, the
-/// training history and the optimizer position; the tensors hold the weights, buffers and momentum
-/// (`optimizer.velocity.<name>`). Loading rebuilds the grown architecture from the spec before any weight is read.
+/// training history and the optimizer kind; the tensors hold the weights, buffers and optimizer state
+/// (`optimizer.<slot>.<name>`: SGD's `velocity`, AdamW's `exp_avg`, `exp_avg_sq`, `step`). Loading rebuilds the grown architecture from the spec before any weight is read.
 public struct Checkpoint {
     public static let format = "growingbrain.checkpoint"
     /// 2: architectures from the zoo, growth steps on roles, flat MiniAlexNet FC names. 1: MiniAlexNet only.
     public static let formatVersion = 2
-    static let velocityPrefix = "optimizer.velocity."
 
     public var network: GrownNetwork
     /// Oldest first: pretraining, then each fine-tuning.
     public var history: [TrainingRecord]
-    public var velocity: [String: Tensor]
+    /// The optimizer's state at the end of the latest training (carried into the next growth when the kind matches).
+    public var optimizer: OptimizerState?
     /// Parameters created by the latest growth (they train at 10× and count as "new" for depth).
     public var newParameters: Set<String>
 
-    public init(network: GrownNetwork, history: [TrainingRecord], velocity: [String: Tensor] = [:], newParameters: Set<String> = []) {
-        self.network = network; self.history = history; self.velocity = velocity; self.newParameters = newParameters
+    public init(network: GrownNetwork, history: [TrainingRecord], optimizer: OptimizerState? = nil, newParameters: Set<String> = []) {
+        self.network = network; self.history = history; self.optimizer = optimizer; self.newParameters = newParameters
     }
 
     public func save(to url: URL) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         func json<T: Encodable>(_ v: T) throws -> String { String(data: try encoder.encode(v), encoding: .utf8)! }
-        let metadata = [
+        var metadata = [
             "format": Self.format, "format_version": String(Self.formatVersion),
             "spec": try json(network.spec), "origins": try json(network.origins), "history": try json(history),
             "new_parameters": try json(newParameters.sorted()),
         ]
-        let tensors = network.model.stateDict() + velocity.keys.sorted().map { (Self.velocityPrefix + $0, velocity[$0]!) }
+        if let optimizer { metadata["optimizer"] = optimizer.kind }
+        let tensors = network.model.stateDict() + (optimizer?.tensors() ?? [])
         try SafeTensors.write(tensors, metadata: metadata, to: url)
     }
 
@@ -107,15 +108,25 @@ public struct Checkpoint {
         }
         let network: GrownNetwork
         do { network = try Zoo.network(spec) } catch { throw CheckpointError("\(name): cannot rebuild its architecture: \(error)") }
-        var weights: [String: Tensor] = [:], velocity: [String: Tensor] = [:]
+        var weights: [String: Tensor] = [:], optimizerTensors: [String: Tensor] = [:]
+        let prefix = OptimizerState.defaultPrefix
         for (k, t) in file.tensors {
-            if k.hasPrefix(velocityPrefix) { if let n = rename(String(k.dropFirst(velocityPrefix.count))) { velocity[n] = t } }
-            else if let n = rename(k) { weights[n] = t }
+            if k.hasPrefix(prefix) {
+                // optimizer.<slot>.<parameter>: rename the parameter part.
+                let rest = k.dropFirst(prefix.count)
+                guard let dot = rest.firstIndex(of: ".") else { continue }
+                if let n = rename(String(rest[rest.index(after: dot)...])) { optimizerTensors[prefix + rest[..<dot] + "." + n] = t }
+            } else if let n = rename(k) { weights[n] = t }
         }
         do { try network.model.load(weights, origin: name) } catch { throw CheckpointError("\(error)") }
         let newParameters = try decode([String].self, "new_parameters").compactMap(rename)
         return Checkpoint(network: network, history: try decode([TrainingRecord].self, "history"),
-                          velocity: velocity, newParameters: Set(newParameters))
+                          optimizer: optimizerTensors.isEmpty ? nil : try optimizerState(optimizerTensors, kind: file.metadata["optimizer"] ?? "sgd", name),
+                          newParameters: Set(newParameters))
+    }
+
+    static func optimizerState(_ tensors: [String: Tensor], kind: String, _ name: String) throws -> OptimizerState {
+        do { return try OptimizerState(kind: kind, tensors: tensors) } catch { throw CheckpointError("\(name): optimizer state: \(error)") }
     }
 
     /// The spec of a format-1 checkpoint (its growth log is only checked for emptiness).

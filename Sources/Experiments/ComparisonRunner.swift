@@ -95,7 +95,7 @@ public final class ComparisonRunner {
         if let units { c.units = units }
         let outcome = try FineTune.run(source: from ?? source.network, config: c, classes: task.classes, train: task.train, test: task.test,
                                        cacheFrozenFeatures: true, featureCache: cache, evaluations: 10,
-                                       sourceVelocity: from == nil ? source.velocity : [:])
+                                       sourceOptimizer: from == nil ? source.optimizer : nil)
         done += 1
         let elapsed = Date().timeIntervalSince(started)
         let eta = elapsed / Double(done) * Double(max(config.totalRunCount - done, 0))

@@ -23,6 +23,8 @@ public struct FineTuneConfig: Codable, Sendable, Equatable {
     /// Base rate for pre-trained layers (new ones get ×10). With γ = 20 the classifier after a normalised
     /// block sees inputs of norm 20, so larger rates diverge; 0.001 is the rate CNN-DM used with the paper.
     public var learningRate: Float = 0.001
+    /// SGD (Caffe semantics, the paper's) or AdamW (decoupled weight decay), both with the 10× multiplier for new parameters.
+    public var optimizer: OptimizerKind = .sgd
     public var momentum: Float = 0.9
     public var weightDecay: Float = 5e-4
     /// The learning rate drops ×`decay` after this fraction of the training steps.
@@ -48,7 +50,7 @@ public struct FineTuneOutcome {
     public let curve: [Trainer.CurvePoint]
     public let seconds: Double
     public let steps: Int
-    public let velocity: [String: Tensor]
+    public let optimizerState: OptimizerState
     /// Learning pace of old vs new units (widened networks only).
     public let pace: [PacePoint]
 }
@@ -70,10 +72,10 @@ public enum FineTune {
     /// Grows `source` for the target and trains it. `train`/`test` yield target images; when the
     /// depth leaves a frozen bottom and `cacheFrozenFeatures` is set (no augmentation in `train`),
     /// the frozen layers run once per image (shared through `featureCache`) and the head trains on
-    /// their outputs. `sourceVelocity`, the source's momentum, is carried through growth.
+    /// their outputs. `sourceOptimizer`, the source's optimizer state, is carried through growth when it is of the configured kind.
     public static func run(source: GrownNetwork, config: FineTuneConfig, classes: Int, train: BatchSource, test: BatchSource,
                            cacheFrozenFeatures: Bool, featureCache: FeatureCache? = nil, progress: ProgressDisplay? = nil,
-                           evaluations: Int = 20, sourceVelocity: [String: Tensor] = [:]) throws -> FineTuneOutcome {
+                           evaluations: Int = 20, sourceOptimizer: OptimizerState? = nil) throws -> FineTuneOutcome {
         let started = Date()
         let (network, map) = try source.grow(config.steps(classes: classes))
         // Training runs on the flattened view (same layers, same names), so depth can split inside nested stages.
@@ -91,9 +93,12 @@ public enum FineTune {
             trainData = TensorBatches(inputs: trainX, labels: trainY, batchSize: config.batchSize, shuffleSeed: config.seed)
             testData = TensorBatches(inputs: testX, labels: testY, batchSize: 256, shuffleSeed: nil)
         }
-        let optimizer = SGD(model: trainable, learningRate: config.learningRate, momentum: config.momentum, weightDecay: config.weightDecay)
-        // Momentum carried through growth: old parameters keep theirs, new ones start at zero.
-        if !sourceVelocity.isEmpty { optimizer.setVelocity(map.carry(sourceVelocity, into: trainable)) }
+        let optimizer = makeOptimizer(kind: config.optimizer, model: trainable, learningRate: config.learningRate,
+                                      momentum: config.momentum, weightDecay: config.weightDecay)
+        // Optimizer state carried through growth: old parameters keep theirs, new ones start at zero.
+        if let state = sourceOptimizer, state.kind == config.optimizer.rawValue {
+            try optimizer.setState(state.carried(by: { map.carry($0, into: trainable) }, sources: map.sources))
+        }
         let totalSteps = config.epochs * trainData.batchCount
         let schedule = StepSchedule(base: config.learningRate, stepSize: max(1, Int(Double(totalSteps) * config.decayAt)), gamma: config.decay)
         let trainer = Trainer(model: trainable, optimizer: optimizer,
@@ -107,7 +112,7 @@ public enum FineTune {
         try trainer.fit(trainData) { try Evaluator.evaluate(trainable, on: evalData, classes: classes).top1 }
         let evaluation = try Evaluator.evaluate(trainable, on: testData, classes: classes)
         return FineTuneOutcome(network: network, map: map, evaluation: evaluation, curve: trainer.curve,
-                               seconds: Date().timeIntervalSince(started), steps: trainer.step, velocity: optimizer.velocity,
+                               seconds: Date().timeIntervalSince(started), steps: trainer.step, optimizerState: optimizer.state,
                                pace: pace?.points ?? [])
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import Engine
 import Datasets
 import Logging
+import Training
 import Experiments
 
 /// Options every training verb shares.
@@ -52,22 +53,33 @@ struct FineTuneOptions: ParsableArguments {
     @Option(help: "Examples per step.")
     var batchSize = 32
 
-    @Option(help: "Base learning rate of pre-trained layers (new parameters: ×10).")
-    var lr: Float = 0.001
+    @Option(help: "sgd (the paper's: momentum 0.9, Caffe semantics) or adamw (decoupled weight decay).")
+    var optimizer: OptimizerKind = .sgd
+
+    @Option(help: "Base learning rate of pre-trained layers, new parameters ×10 (default: sgd 0.001, adamw 0.0001).")
+    var lr: Float?
+
+    @Option(help: "Weight decay (default: sgd 5e-4, adamw 0.01).")
+    var weightDecay: Float?
+
+    /// The learning rate in force.
+    var learningRate: Float { lr ?? (optimizer == .sgd ? 0.001 : 0.0001) }
 
     func validate() throws {
         guard FileManager.default.fileExists(atPath: from) else {
             throw ValidationError("No checkpoint at \(from). Make one with `grow pretrain --out \(from)` (or run `grow demo`), or pass --from FILE.")
         }
         _ = try parseDataset(target, option: "--target")
-        guard shots > 0, units > 0, epochs > 0, batchSize > 0, lr > 0 else {
-            throw ValidationError("--shots, --units, --epochs, --batch-size and --lr must be positive.")
+        guard shots > 0, units > 0, epochs > 0, batchSize > 0, learningRate > 0, (weightDecay ?? 0) >= 0 else {
+            throw ValidationError("--shots, --units, --epochs, --batch-size and --lr must be positive, --weight-decay not negative.")
         }
     }
 
     /// These options written into a fine-tuning configuration.
     func apply(to c: inout FineTuneConfig) {
-        c.units = units; c.initialScale = scale; c.epochs = epochs; c.batchSize = batchSize; c.learningRate = lr
+        c.units = units; c.initialScale = scale; c.epochs = epochs; c.batchSize = batchSize; c.learningRate = learningRate
+        c.optimizer = optimizer
+        c.weightDecay = weightDecay ?? (optimizer == .sgd ? 5e-4 : OptimizerKind.adamw.defaultWeightDecay)
     }
 }
 

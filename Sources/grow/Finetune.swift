@@ -81,17 +81,17 @@ struct Finetune: ParsableCommand {
         do {
             outcome = try FineTune.run(source: checkpoint.network, config: config, classes: task.classes, train: task.train,
                                        test: task.test, cacheFrozenFeatures: !augment, progress: ProgressDisplay(label: "finetune"),
-                                       sourceVelocity: checkpoint.velocity)
+                                       sourceOptimizer: checkpoint.optimizer)
         } catch let stop as Trainer.Stop {
             fail("\(stop); nothing was written")
         }
         say(EvaluationText.summary(outcome.evaluation, classNames: task.classNames))
         say(String(format: "%d steps in %.1f s", outcome.steps, outcome.seconds))
         let record = TrainingRecord(command: "finetune", dataset: task.name, method: method.rawValue, depth: depth.rawValue, shots: common.shots,
-                                    epochs: common.epochs, steps: outcome.steps, batchSize: common.batchSize, learningRate: Double(common.lr), seed: seed,
+                                    epochs: common.epochs, steps: outcome.steps, batchSize: common.batchSize, learningRate: Double(common.learningRate), seed: seed,
                                     testAccuracy: outcome.evaluation.top1, seconds: outcome.seconds)
         try ensureParentDirectory(out)
-        try Checkpoint(network: outcome.network, history: checkpoint.history + [record], velocity: outcome.velocity,
+        try Checkpoint(network: outcome.network, history: checkpoint.history + [record], optimizer: outcome.optimizerState,
                        newParameters: outcome.map.newParameters).save(to: URL(fileURLWithPath: out))
         say("wrote \(out)")
         Log.grow.debug("new parameters: \(outcome.map.newParameters.sorted().joined(separator: ", "))")

@@ -1,10 +1,12 @@
 import ArgumentParser
 import Engine
 import Growth
+import Training
 
 extension GrowthMethod: ExpressibleByArgument {}
 extension FineTuneDepth: ExpressibleByArgument {}
 extension NewUnitInit: ExpressibleByArgument {}
+extension OptimizerKind: ExpressibleByArgument {}
 
 @main
 struct Grow: ParsableCommand {

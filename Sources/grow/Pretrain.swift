@@ -28,6 +28,9 @@ struct Pretrain: ParsableCommand {
     @Option(help: "Peak learning rate (linear warm-up, then cosine decay).")
     var lr: Float = 0.05
 
+    @Option(help: "sgd (momentum 0.9, weight decay 5e-4) or adamw (weight decay 0.01).")
+    var optimizer: OptimizerKind = .sgd
+
     @Option(help: "Seed for initialisation, shuffling and dropout.")
     var seed: UInt64 = 1
 
@@ -63,7 +66,8 @@ struct Pretrain: ParsableCommand {
         say("pretraining \(model) on \(train.name): \(trainLoader.exampleCount) train / \(testLoader.exampleCount) test images, "
               + "\(classes) classes, input \(inputShape.map(String.init).joined(separator: "×")), \(Threads.count) threads")
 
-        let optimizer = SGD(model: network.model, learningRate: lr, momentum: 0.9, weightDecay: 5e-4)
+        let optimizer = makeOptimizer(kind: self.optimizer, model: network.model, learningRate: lr, momentum: 0.9,
+                                      weightDecay: self.optimizer == .sgd ? 5e-4 : nil)
         let steps = epochs * trainLoader.batchCount
         let schedule = WarmupSchedule(CosineSchedule(base: lr, totalSteps: steps), warmupSteps: min(200, steps / 10))
         let trainer = Trainer(model: network.model, optimizer: optimizer, options: .init(epochs: epochs, schedule: schedule))
@@ -76,7 +80,7 @@ struct Pretrain: ParsableCommand {
                                         batchSize: batchSize, learningRate: Double(lr), seed: seed, testAccuracy: accuracy,
                                         seconds: Date().timeIntervalSince(started))
             try ensureParentDirectory(out)
-            try Checkpoint(network: network, history: [record], velocity: optimizer.velocity).save(to: URL(fileURLWithPath: out))
+            try Checkpoint(network: network, history: [record], optimizer: optimizer.state).save(to: URL(fileURLWithPath: out))
         }
         trainer.afterEpoch = { epoch in
             accuracy = trainer.curve.last?.testAccuracy

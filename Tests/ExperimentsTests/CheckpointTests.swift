@@ -36,13 +36,14 @@ final class CheckpointTests: XCTestCase {
         let velocity = ["fca.linear.weight": Tensor(shape: [6, 518], repeating: 0.25)]
         XCTAssertNotNil(net.model.layer(at: "fca.linear"))
         let url = directory.appendingPathComponent("model.safetensors")
-        try Checkpoint(network: net, history: [record], velocity: velocity, newParameters: map.newParameters).save(to: url)
+        try Checkpoint(network: net, history: [record], optimizer: OptimizerState(kind: "sgd", slots: ["velocity": velocity]),
+                       newParameters: map.newParameters).save(to: url)
 
         let loaded = try Checkpoint.load(from: url)
         loaded.network.model.setTraining(false)
         XCTAssertEqual(loaded.network.spec, net.spec, "growth log intact")
         XCTAssertEqual(loaded.network.model.forward(input()).array, net.model.forward(input()).array, "identical outputs")
-        XCTAssertEqual(loaded.velocity["fca.linear.weight"]?.array, velocity["fca.linear.weight"]!.array)
+        XCTAssertEqual(loaded.optimizer?.slots["velocity"]?["fca.linear.weight"]?.array, velocity["fca.linear.weight"]!.array)
         XCTAssertEqual(loaded.newParameters, map.newParameters)
         XCTAssertEqual(loaded.history.first?.method, "dwa")
     }
@@ -146,7 +147,7 @@ final class LegacyCheckpointTests: XCTestCase {
         for i in 0..<x.count { x.pointer[i] = rng.uniform() }
         net.model.setTraining(false); loaded.network.model.setTraining(false)
         XCTAssertEqual(loaded.network.model.forward(x).array, net.model.forward(x).array, "same function under the new names")
-        XCTAssertEqual(loaded.velocity["fc7.weight"]?.shape, [512, 512], "momentum renamed too")
+        XCTAssertEqual(loaded.optimizer?.slots["velocity"]?["fc7.weight"]?.shape, [512, 512], "momentum renamed too")
 
         let (grownURL, _) = try legacyFile(growth: #"[{"operation":"widen","layer":"fc7"}]"#, in: dir)
         defer { try? FileManager.default.removeItem(at: grownURL) }
