@@ -50,9 +50,13 @@ public struct Checkpoint {
     public var optimizer: OptimizerState?
     /// Parameters created by the latest growth (they train at 10× and count as "new" for depth).
     public var newParameters: Set<String>
+    /// Names of the classifier's classes, in index order (what `grow predict` prints), when known.
+    public var classNames: [String]?
 
-    public init(network: GrownNetwork, history: [TrainingRecord], optimizer: OptimizerState? = nil, newParameters: Set<String> = []) {
+    public init(network: GrownNetwork, history: [TrainingRecord], optimizer: OptimizerState? = nil, newParameters: Set<String> = [],
+                classNames: [String]? = nil) {
         self.network = network; self.history = history; self.optimizer = optimizer; self.newParameters = newParameters
+        self.classNames = classNames
     }
 
     public func save(to url: URL) throws {
@@ -65,6 +69,12 @@ public struct Checkpoint {
             "new_parameters": try json(newParameters.sorted()),
         ]
         if let optimizer { metadata["optimizer"] = optimizer.kind }
+        if let classNames {
+            guard classNames.count == network.spec.classes else {
+                throw CheckpointError("\(classNames.count) class names for a classifier of \(network.spec.classes) classes")
+            }
+            metadata["class_names"] = try json(classNames)
+        }
         let tensors = network.model.stateDict() + (optimizer?.tensors() ?? [])
         try SafeTensors.write(tensors, metadata: metadata, to: url)
     }
@@ -122,7 +132,8 @@ public struct Checkpoint {
         let newParameters = try decode([String].self, "new_parameters").compactMap(rename)
         return Checkpoint(network: network, history: try decode([TrainingRecord].self, "history"),
                           optimizer: optimizerTensors.isEmpty ? nil : try optimizerState(optimizerTensors, kind: file.metadata["optimizer"] ?? "sgd", name),
-                          newParameters: Set(newParameters))
+                          newParameters: Set(newParameters),
+                          classNames: file.metadata["class_names"] == nil ? nil : try decode([String].self, "class_names"))
     }
 
     static func optimizerState(_ tensors: [String: Tensor], kind: String, _ name: String) throws -> OptimizerState {

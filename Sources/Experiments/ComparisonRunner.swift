@@ -82,7 +82,7 @@ public final class ComparisonRunner {
     }
 
     func fewShot(_ target: String, shots: Int, seed: UInt64, inputShape: [Int]) throws -> MaterialisedTask {
-        let task = try FewShotTask(target: target, shots: shots, testPerClass: config.testPerClass, seed: seed, inputShape: inputShape,
+        let task = try FewShotTask(target: target, shots: shots, testPerClass: config.testPerClass, seed: seed, network: source.network,
                                    dataDir: config.dataDirectory, augment: false, batchSize: config.training.batchSize)
         return try MaterialisedTask(task, batchSize: config.training.batchSize, seed: seed)
     }
@@ -120,7 +120,7 @@ public final class ComparisonRunner {
         var rng = RNG(seed: 12345)
         var indices = Array(0..<data.count)
         rng.shuffle(&indices)
-        let prep = preprocessing(for: source.network.spec.inputShape, imageSize: (data as? any FixedShapeDataset)?.imageShape.height)
+        let prep = source.network.preprocessing(imageSize: (data as? any FixedShapeDataset)?.imageShape.height)
         let loader = DataLoader(data, indices: Array(indices.prefix(config.retentionImages)).sorted(), batchSize: 256,
                                 transform: EvalTransform(prep), shuffle: false)
         let (x, y) = try materialise(LoaderSource(loader))

@@ -2,6 +2,8 @@ import Foundation
 import Engine
 import Datasets
 import Training
+import Growth
+import Zoo
 
 /// A few-shot target: K training examples per class and a class-balanced, disjoint test split,
 /// drawn with a seed from a target data set, served as batch sources in the source network's input shape.
@@ -14,7 +16,9 @@ public struct FewShotTask {
     public var classes: Int { classNames.count }
 
     /// `testPerClass` nil: up to 100 per class, as many as every class allows.
-    public init(target: String, shots: Int, testPerClass: Int?, seed: UInt64, inputShape: [Int], dataDir: String,
+    /// Images are prepared for `network` (its architecture's preprocessing at its input size); training images
+    /// are augmented only with `augment` (else they are prepared exactly as test images).
+    public init(target: String, shots: Int, testPerClass: Int?, seed: UInt64, network: GrownNetwork, dataDir: String,
                 augment: Bool, batchSize: Int) throws {
         let source = try DatasetSource(parsing: target)
         let splits = source.splits(dataDir: dataDir)
@@ -24,10 +28,12 @@ public struct FewShotTask {
         let perClass = testPerClass ?? max(1, min(100, smallest - shots))
         draw = try FewShotSampler.draw(dataset, shots: shots, testPerClass: perClass, seed: seed)
         let fixedSide = (dataset as? any FixedShapeDataset)?.imageShape.height
-        let prep = preprocessing(for: inputShape, padding: augment ? 2 : 0, imageSize: fixedSide)
-        train = LoaderSource(DataLoader(dataset, indices: draw.train, batchSize: batchSize, transform: TrainTransform(prep),
-                                        evaluationTransform: EvalTransform(prep), shuffle: true, seed: seed))
-        test = LoaderSource(DataLoader(dataset, indices: draw.test, batchSize: 256, transform: EvalTransform(prep), shuffle: false, seed: seed))
+        let prep = network.preprocessing(augment: augment, imageSize: fixedSide)
+        let eval = EvalTransform(network.preprocessing(imageSize: fixedSide))
+        let trainTransform: any ExampleTransform = augment ? TrainTransform(prep) : eval
+        train = LoaderSource(DataLoader(dataset, indices: draw.train, batchSize: batchSize, transform: trainTransform,
+                                        evaluationTransform: eval, shuffle: true, seed: seed))
+        test = LoaderSource(DataLoader(dataset, indices: draw.test, batchSize: 256, transform: eval, shuffle: false, seed: seed))
         name = dataset.name
         classNames = dataset.classNames
     }

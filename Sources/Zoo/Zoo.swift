@@ -1,5 +1,6 @@
 import NN
 import Growth
+import Datasets
 
 /// The model zoo: every architecture GrowingBrain can build, grow and load weights into.
 public enum Zoo {
@@ -19,5 +20,23 @@ public enum Zoo {
     /// Rebuilds a network from its spec (architecture from the zoo, growth log replayed).
     public static func network(_ spec: NetworkSpec, seed: UInt64 = 0) throws -> GrownNetwork {
         try GrownNetwork(architecture(spec.architecture), spec: spec, seed: seed)
+    }
+}
+
+extension GrownNetwork {
+    /// The zoo's description of this network's base architecture.
+    public var descriptor: ArchitectureDescriptor {
+        (architecture as? ArchitectureDescriptor) ?? (try? Zoo.architecture(spec.architecture)) ?? MiniAlexNet.descriptor
+    }
+
+    /// How images become this network's input: its architecture's preprocessing at its input size.
+    /// `augment` adds the training augmentation (random crop — shifts of `padding` pixels for small
+    /// images — and mirroring where the architecture allows it); `imageSize` is the images' own side
+    /// when they all share one (no resize is needed when it equals the input side).
+    public func preprocessing(augment: Bool = false, imageSize: Int? = nil) -> Preprocessing {
+        var p = descriptor.preprocessing(side: spec.inputShape[1], padding: augment && descriptor.input.resizeRatio == nil ? 2 : 0,
+                                         imageSize: imageSize)
+        if !augment { p.flip = false }
+        return p
     }
 }

@@ -43,7 +43,7 @@ struct Eval: ParsableCommand {
             rng.shuffle(&indices)
             indices = Array(indices.prefix(limit)).sorted()
         }
-        let prep = preprocessing(for: checkpoint.network.spec.inputShape, imageSize: (data as? any FixedShapeDataset)?.imageShape.height)
+        let prep = checkpoint.network.preprocessing(imageSize: (data as? any FixedShapeDataset)?.imageShape.height)
         let loader = DataLoader(data, indices: indices, batchSize: 256, transform: EvalTransform(prep), shuffle: false)
         let result = try Evaluator.evaluate(checkpoint.network.model, on: LoaderSource(loader), classes: classes)
         say("\(model) on \(data.name)")

@@ -73,7 +73,7 @@ struct Finetune: ParsableCommand {
         Interrupt.install()
         let checkpoint = try Checkpoint.load(from: URL(fileURLWithPath: common.from))
         let task = try FewShotTask(target: common.target, shots: common.shots, testPerClass: testPerClass, seed: seed,
-                                   inputShape: checkpoint.network.spec.inputShape, dataDir: runtime.resolvedDataDir, augment: augment,
+                                   network: checkpoint.network, dataDir: runtime.resolvedDataDir, augment: augment,
                                    batchSize: common.batchSize)
         say("target " + task.summary)
         say("growing: \(config.steps(classes: task.classes).map(\.summary).joined(separator: "; ")); depth \(depth.label)")
@@ -92,7 +92,7 @@ struct Finetune: ParsableCommand {
                                     testAccuracy: outcome.evaluation.top1, seconds: outcome.seconds)
         try ensureParentDirectory(out)
         try Checkpoint(network: outcome.network, history: checkpoint.history + [record], optimizer: outcome.optimizerState,
-                       newParameters: outcome.map.newParameters).save(to: URL(fileURLWithPath: out))
+                       newParameters: outcome.map.newParameters, classNames: task.classNames).save(to: URL(fileURLWithPath: out))
         say("wrote \(out)")
         Log.grow.debug("new parameters: \(outcome.map.newParameters.sorted().joined(separator: ", "))")
     }

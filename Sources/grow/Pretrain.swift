@@ -34,7 +34,10 @@ struct Pretrain: ParsableCommand {
     @Option(help: "Seed for initialisation, shuffling and dropout.")
     var seed: UInt64 = 1
 
-    @Flag(help: "Augment with random 2-pixel shifts.")
+    @Option(help: "Input side in pixels (default: the images' own size, or the architecture's).")
+    var size: Int?
+
+    @Flag(help: "Augment: random 2-pixel shifts for small images, random crops and flips for ImageNet-style networks.")
     var augment = false
 
     @Option(help: "The checkpoint to write.")
@@ -54,15 +57,18 @@ struct Pretrain: ParsableCommand {
         let source = try DatasetSource(parsing: dataset)
         let dataDir = runtime.resolvedDataDir
         let (train, test, testIndices) = try Self.trainAndTest(source, dataDir: dataDir, seed: seed)
-        guard let inputShape = fixedInputShape(train) ?? fixedInputShape(test) else {
-            throw ValidationError("\(dataset) has images of different sizes; pretraining needs one image size (use idx: or csv: data).")
-        }
+        let architecture = try Zoo.architecture(model)
+        // The images' own shape when it suits the architecture (MiniAlexNet takes any size ≥ 8), else its default input.
+        let imageShape = fixedInputShape(train) ?? fixedInputShape(test)
+        let side = size ?? imageShape.map { $0[1] } ?? architecture.defaultInputShape[1]
+        let inputShape = [architecture.defaultInputShape[0], side, side]
         let classes = train.classNames.count
-        let prep = preprocessing(for: inputShape, padding: augment ? 2 : 0, imageSize: inputShape[1])
-        let trainLoader = DataLoader(train, batchSize: batchSize, transform: TrainTransform(prep), evaluationTransform: EvalTransform(prep),
-                                     shuffle: true, seed: seed)
-        let testLoader = DataLoader(test, indices: testIndices, batchSize: 256, transform: EvalTransform(prep), shuffle: false, seed: seed)
-        let network = try GrownNetwork.base(try Zoo.architecture(model), inputShape: inputShape, classes: classes, seed: seed)
+        let network = try GrownNetwork.base(architecture, inputShape: inputShape, classes: classes, seed: seed)
+        let eval = EvalTransform(network.preprocessing(imageSize: imageShape?[1]))
+        let trainLoader = DataLoader(train, batchSize: batchSize,
+                                     transform: augment ? TrainTransform(network.preprocessing(augment: true, imageSize: imageShape?[1])) : eval,
+                                     evaluationTransform: eval, shuffle: true, seed: seed)
+        let testLoader = DataLoader(test, indices: testIndices, batchSize: 256, transform: eval, shuffle: false, seed: seed)
         say("pretraining \(model) on \(train.name): \(trainLoader.exampleCount) train / \(testLoader.exampleCount) test images, "
               + "\(classes) classes, input \(inputShape.map(String.init).joined(separator: "×")), \(Threads.count) threads")
 
@@ -80,7 +86,7 @@ struct Pretrain: ParsableCommand {
                                         batchSize: batchSize, learningRate: Double(lr), seed: seed, testAccuracy: accuracy,
                                         seconds: Date().timeIntervalSince(started))
             try ensureParentDirectory(out)
-            try Checkpoint(network: network, history: [record], optimizer: optimizer.state).save(to: URL(fileURLWithPath: out))
+            try Checkpoint(network: network, history: [record], optimizer: optimizer.state, classNames: train.classNames).save(to: URL(fileURLWithPath: out))
         }
         trainer.afterEpoch = { epoch in
             accuracy = trainer.curve.last?.testAccuracy
