@@ -12,7 +12,9 @@ For each architecture (alexnet, vgg16, resnet18, resnet50), in Tests/ZooTests/Fi
                                        name<TAB>class name<TAB>repr (repr of leaf modules, for readers).
     torchvision_<arch>.safetensors     "input" [N,3,H,W] float32 and "logits" [N,1000] float32:
                                        torchvision's eval-mode output for that input with the
-                                       deterministic weights below.
+                                       deterministic weights below; "sample.<name>" [<=8]: the first
+                                       values (row-major) of every deterministic tensor, so a mismatch
+                                       is traced to the generator before the layout is suspected.
 
 Deterministic weights (full width, never stored; Tests/ZooTests/DeterministicWeights.swift is the
 Swift twin and the two must stay identical):
@@ -138,7 +140,8 @@ def make(arch, models):
             modules.append(f"{name}\t{type(module).__name__}\t{repr(module) if leaf else ''}")
     with open(os.path.join(OUT, f"torchvision_{arch}_modules.txt"), "w") as f:
         f.write("\n".join(modules) + "\n")
-    save_file({"input": x.contiguous(), "logits": logits.contiguous()}, os.path.join(OUT, f"torchvision_{arch}.safetensors"),
+    samples = {f"sample.{name}": w.reshape(-1)[:8].clone() for name, w in weights.items()}
+    save_file({"input": x.contiguous(), "logits": logits.contiguous(), **samples}, os.path.join(OUT, f"torchvision_{arch}.safetensors"),
               metadata={"source": "make_torchvision_fixtures.py", "arch": arch})
     print(f"{arch}: {len(state)} entries, input {list(x.shape)}, logits max |.| {logits.abs().max().item():.4g}, "
           f"std {logits.std().item():.4g}")

@@ -70,6 +70,19 @@ final class TorchvisionLayoutTests: XCTestCase {
     func checkLogits(_ model: Sequential, _ arch: String, file: StaticString, line: UInt) throws {
         let fixture = try SafeTensors.read(contentsOf: try url("torchvision_\(arch)", "safetensors"))
         let x = try XCTUnwrap(fixture.tensors["input"]), expected = try XCTUnwrap(fixture.tensors["logits"])
+        // The generator first: the script's first values of every tensor, bit for bit.
+        let filled = Dictionary(uniqueKeysWithValues: model.stateDict().map { ($0.name, $0.tensor) })
+        let samples = fixture.tensors.filter { $0.key.hasPrefix("sample.") }
+        XCTAssertEqual(samples.count, filled.count, "\(arch): one sample per tensor", file: file, line: line)
+        for (key, sample) in samples.sorted(by: { $0.key < $1.key }) {
+            let name = String(key.dropFirst("sample.".count))
+            guard let t = filled[name] else { XCTFail("\(arch): sample of unknown \(name)", file: file, line: line); continue }
+            let ours = Array(t.array.prefix(sample.count))
+            if ours.map(\.bitPattern) != sample.array.map(\.bitPattern) {
+                return XCTFail("\(arch): deterministic \(name) starts \(ours), the script's \(sample.array); "
+                               + "DeterministicWeights.swift and make_torchvision_fixtures.py disagree", file: file, line: line)
+            }
+        }
         model.setTraining(false)
         let y = model.forward(x)
         XCTAssertEqual(y.shape, expected.shape, "\(arch): logits shape", file: file, line: line)
