@@ -6,6 +6,8 @@ Outputs (in Tests/NNTests/Fixtures/):
     python_f32.safetensors   via safetensors.numpy, float32
     python_f16.safetensors   via safetensors.numpy, float16
     python_bf16.safetensors  via safetensors.torch, bfloat16 (numpy has no bfloat16)
+    python_i64.safetensors   via safetensors.torch, int64 beside float32 (as in torchvision's
+                             BatchNorm state dicts, whose num_batches_tracked is int64)
 
 Every value below is exactly representable in its dtype, so the Swift test
 (Tests/NNTests/SafeTensorsTests.swift) compares bit-for-bit; keep the two in sync.
@@ -66,6 +68,17 @@ def main():
         "brain_max": exact_bf16((2 - 2.0**-7) * 2.0**127),
     }
     save_torch(bf16, os.path.join(OUT, "python_bf16.safetensors"), metadata={"format": "pt"})
+
+    # A real BatchNorm's state dict after three training steps, plus int64 edge values. The reader
+    # converts int64 to the nearest float32: 2**24 + 1 rounds (ties to even) to 2**24; 2**62 is exact.
+    torch.manual_seed(0)
+    bn = torch.nn.BatchNorm2d(3)
+    for _ in range(3):
+        bn(torch.randn(2, 3, 2, 2))
+    i64 = {f"bn.{k}": v.detach().clone() for k, v in bn.state_dict().items()}
+    assert i64["bn.num_batches_tracked"].dtype == torch.int64 and int(i64["bn.num_batches_tracked"]) == 3
+    i64["counts"] = torch.tensor([0, 1, -1, 7, 2**24, -(2**24), 2**24 + 1, 2**62], dtype=torch.int64)
+    save_torch(i64, os.path.join(OUT, "python_i64.safetensors"), metadata={"format": "pt"})
 
     print("wrote", ", ".join(sorted(f for f in os.listdir(OUT) if f.startswith("python_"))))
 

@@ -30,9 +30,10 @@ public enum SafeTensors {
     /// Headers above this are refused: real headers are kilobytes, so a bigger length means corruption
     /// and we should not try to allocate or parse it.
     static let maxHeaderBytes: UInt64 = 100_000_000
-    static let byteSizes: [String: Int] = ["F32": 4, "F16": 2, "BF16": 2]
+    static let byteSizes: [String: Int] = ["F32": 4, "F16": 2, "BF16": 2, "I64": 8]
 
-    /// Reads a safetensors file; F16 and BF16 tensors are widened to Float32.
+    /// Reads a safetensors file; F16 and BF16 tensors are widened to Float32, and I64 tensors (PyTorch's
+    /// BatchNorm `num_batches_tracked` counters) are converted to the nearest Float32 (exact up to 2²⁴).
     public static func read(contentsOf url: URL) throws -> SafeTensorsFile {
         let data: Data
         do { data = try Data(contentsOf: url, options: .mappedIfSafe) } catch {
@@ -80,7 +81,7 @@ public enum SafeTensors {
             guard let dtype = info["dtype"] as? String else { throw fail("tensor '\(name)' has a non-string dtype") }
             guard let size = byteSizes[dtype] else {
                 throw fail("tensor '\(name)' has dtype \(dtype), which cannot be loaded",
-                           "convert it to F32, F16 or BF16 before saving")
+                           "convert it to F32, F16, BF16 or I64 before saving")
             }
             guard let dims = info["shape"] as? [Any], let shape = integers(dims), shape.allSatisfy({ $0 >= 0 }) else {
                 throw fail("tensor '\(name)' has shape \(info["shape"]!), which is not a list of non-negative integers")
@@ -126,6 +127,7 @@ public enum SafeTensors {
                 switch e.dtype {
                 case "F32": for i in 0..<n { out[i] = Float(bitPattern: element(src, i, as: UInt32.self)) }
                 case "F16": for i in 0..<n { out[i] = floatFromHalf(element(src, i, as: UInt16.self)) }
+                case "I64": for i in 0..<n { out[i] = Float(Int64(bitPattern: element(src, i, as: UInt64.self))) }
                 default: // BF16 is the top half of a Float32.
                     for i in 0..<n { out[i] = Float(bitPattern: UInt32(element(src, i, as: UInt16.self)) << 16) }
                 }

@@ -93,7 +93,7 @@ final class SafeTensorsTests: XCTestCase {
     }
 
     func testUnsupportedDtypesAreRefusedByName() {
-        for dtype in ["F64", "I64", "U8"] { expectError(file(entry(dtype: dtype), dataCount: 8), "'w'", dtype, "F32") }
+        for dtype in ["F64", "I32", "U8"] { expectError(file(entry(dtype: dtype), dataCount: 8), "'w'", dtype, "F32") }
     }
 
     func testBadShapesAndOffsets() {
@@ -162,6 +162,15 @@ final class SafeTensorsTests: XCTestCase {
         assertSame(f.tensors["brain"]?.array, [0, -0.0, 1, -2, 3.140625, 0x1p100, -0x1p-130, .infinity, -.infinity, .nan])
         XCTAssertEqual(f.tensors["brain_max"]?.shape, [])
         assertSame(f.tensors["brain_max"]?.array, [(2 - 0x1p-7) * 0x1p127])
+    }
+
+    func testReadsPythonI64BesideF32() throws {
+        let f = try SafeTensors.read(contentsOf: fixture("python_i64"))
+        XCTAssertEqual(f.tensors["bn.num_batches_tracked"]?.shape, [])
+        assertSame(f.tensors["bn.num_batches_tracked"]?.array, [3])
+        XCTAssertEqual(f.tensors["bn.running_var"]?.shape, [3])
+        // 2²⁴ + 1 has no Float32: it rounds to the nearest (ties to even), 2²⁴.
+        assertSame(f.tensors["counts"]?.array, [0, 1, -1, 7, 0x1p24, -0x1p24, 0x1p24, 0x1p62])
     }
 
     // MARK: Swift write → Python read
