@@ -49,7 +49,7 @@ public enum FineTuneDepth: String, Codable, Sendable, CaseIterable {
         // Backward need not go below the first entry that has something to train.
         let floor = model.layers.firstIndex { $0.1.namedParameters().contains { $0.parameter.trainable } } ?? model.layers.count
         model.backwardFloor = floor
-        if floor < model.layers.count { model.layers[floor].1.needsInputGradient = false }
+        for (i, entry) in model.layers.enumerated() { entry.1.needsInputGradient = i != floor }   // applying again resets the last floor
         return trainable
     }
 }

@@ -37,12 +37,13 @@ public final class GrownNetwork {
         self.architecture = architecture; self.spec = spec; self.model = model; self.roles = roles; self.origins = origins
     }
 
-    /// Builds `spec`: the base network of `architecture` (initialised from `seed`) with the growth log replayed on it.
-    public convenience init(_ architecture: any GrowableArchitecture, spec: NetworkSpec, seed: UInt64 = 0) throws {
+    /// Builds `spec`: the base network of `architecture` (initialised from `seed`, or left for weights to be loaded
+    /// into when `initialize` is false) with the growth log replayed on it.
+    public convenience init(_ architecture: any GrowableArchitecture, spec: NetworkSpec, seed: UInt64 = 0, initialize: Bool = true) throws {
         guard spec.architecture == architecture.id else {
             throw GrowthError("the spec is for architecture '\(spec.architecture)', not '\(architecture.id)'")
         }
-        let base = try architecture.build(inputShape: spec.inputShape, classes: spec.baseClasses, seed: seed)
+        let base = try architecture.build(inputShape: spec.inputShape, classes: spec.baseClasses, seed: seed, initialize: initialize)
         var ctx = GrowthContext(model: base, roles: architecture.roles, inputShape: spec.inputShape)
         var origins = GrowthMap(identity: base)
         for step in spec.growth { var s = step; origins = origins.then(try Growth.apply(&s, to: &ctx)) }
@@ -56,7 +57,7 @@ public final class GrownNetwork {
 
     /// A deep copy (same architecture, copied weights and buffers).
     public func clone() throws -> GrownNetwork {
-        let copy = try GrownNetwork(architecture, spec: spec)
+        let copy = try GrownNetwork(architecture, spec: spec, initialize: false)
         try copy.model.load(Dictionary(uniqueKeysWithValues: model.stateDict().map { ($0.name, $0.tensor.copy()) }))
         return copy
     }

@@ -55,6 +55,7 @@ public protocol GrowableArchitecture: Sendable {
     /// Stable id stored in checkpoints ("mini-alexnet", "efficientnet-lite0", "resnet18", …).
     var id: String { get }
     var roles: LayerRoles { get }
-    /// The base network for per-example input [C, H, W] and a classifier of `classes` classes, initialised from `seed`.
-    func build(inputShape: [Int], classes: Int, seed: UInt64) throws -> Sequential
+    /// The base network for per-example input [C, H, W] and a classifier of `classes` classes, initialised from `seed`
+    /// (`initialize: false` may skip drawing weights that are about to be loaded).
+    func build(inputShape: [Int], classes: Int, seed: UInt64, initialize: Bool) throws -> Sequential
 }

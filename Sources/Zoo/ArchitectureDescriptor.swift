@@ -13,6 +13,12 @@ public struct ArchitectureDescriptor: GrowableArchitecture {
         /// Mirror training images at random (off for digits and silhouettes, which have a handedness).
         public var flip: Bool
         public var normalization: Normalization
+
+        public init(resizeRatio: Double?, flip: Bool, normalization: Normalization) {
+            self.resizeRatio = resizeRatio; self.flip = flip; self.normalization = normalization
+        }
+        /// torchvision's ImageNet recipe: shorter side to 256/224 of the crop, mirroring, ImageNet mean/std.
+        public static let imagenet = Input(resizeRatio: 256.0 / 224.0, flip: true, normalization: .imagenet)
     }
 
     public let id: String
@@ -27,22 +33,22 @@ public struct ArchitectureDescriptor: GrowableArchitecture {
     public let depthGroups: String
     /// Maps a tensor name of an external or older state dict to this architecture's name (nil: ignore the tensor).
     public let legacyNames: @Sendable (String) -> String?
-    let builder: @Sendable ([Int], Int, UInt64) -> Sequential
+    let builder: @Sendable (_ inputShape: [Int], _ classes: Int, _ seed: UInt64, _ initialize: Bool) -> Sequential
 
     public init(id: String, title: String, roles: LayerRoles, defaultInputShape: [Int], minimumInputSide: Int, input: Input,
                 depthGroups: String, legacyNames: @escaping @Sendable (String) -> String? = { $0 },
-                build: @escaping @Sendable ([Int], Int, UInt64) -> Sequential) {
+                build: @escaping @Sendable (_ inputShape: [Int], _ classes: Int, _ seed: UInt64, _ initialize: Bool) -> Sequential) {
         self.id = id; self.title = title; self.roles = roles; self.defaultInputShape = defaultInputShape
         self.minimumInputSide = minimumInputSide; self.input = input; self.depthGroups = depthGroups
         self.legacyNames = legacyNames; self.builder = build
     }
 
-    public func build(inputShape: [Int], classes: Int, seed: UInt64) throws -> Sequential {
+    public func build(inputShape: [Int], classes: Int, seed: UInt64, initialize: Bool = true) throws -> Sequential {
         guard inputShape.count == 3, inputShape[0] == defaultInputShape[0], inputShape[1] >= minimumInputSide, inputShape[2] >= minimumInputSide else {
             throw ZooError("\(id) takes input [\(defaultInputShape[0]), H, W] with H, W ≥ \(minimumInputSide); got \(inputShape)")
         }
         guard classes > 0 else { throw ZooError("\(id): the classifier needs at least one class, got \(classes)") }
-        return builder(inputShape, classes, seed)
+        return builder(inputShape, classes, seed, initialize)
     }
 
     /// The preprocessing of images for input side `side` (training adds `padding`-pixel shifts and, where the

@@ -31,7 +31,7 @@ public enum MiniAlexNet {
             for k in ["fc6", "fc7"] where name.hasPrefix(k + ".linear.") { return k + "." + name.dropFirst(k.count + 8) }
             return name
         },
-        build: { inputShape, classes, seed in build(inputShape: inputShape, classes: classes, seed: seed) })
+        build: { inputShape, classes, seed, _ in build(inputShape: inputShape, classes: classes, seed: seed) })
 
     public static func build(inputShape: [Int], classes: Int, width: Int = 512, seed: UInt64) -> Sequential {
         precondition(inputShape.count == 3, "MiniAlexNet: input shape must be [C, H, W], got \(inputShape)")

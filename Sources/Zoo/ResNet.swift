@@ -1,5 +1,6 @@
 import Engine
 import NN
+import Growth
 
 /// ResNet-18 and ResNet-50 in torchvision's exact layout (`torchvision.models.resnet18/50`), so a
 /// torchvision state dict loads by name (see `TorchvisionStateDict`).
@@ -76,5 +77,23 @@ public enum ResNet {
         let downsample = stride != 1 || inChannels != out
             ? Sequential([("0", conv(inChannels, out, 1, stride)), ("1", BatchNorm(out))]) : nil
         return Residual(body: Sequential(body), shortcut: downsample, after: ReLU(), shortcutName: "downsample", inlineBody: true)
+    }
+}
+
+extension ResNet {
+    /// The zoo entry. Roles: classifier `fc`; FC7 = the last stage and its pooling (`layer4, avgpool`), FC6 = `layer3`.
+    /// A stage has no single producer, so WA's new units are a conv block beside it reading the stage's input
+    /// (3×3 conv with the stage's stride, BatchNorm, ReLU; then the same global pooling), random init only.
+    /// Depths: fc7 unfreezes `layer4`, fc6 `layer3` and `layer4`, all everything.
+    public static func descriptor(_ depth: Depth) -> ArchitectureDescriptor {
+        let block = NewUnitRecipe.convBlock(kernel: 3, batchNorm: true, activationCap: nil)
+        return ArchitectureDescriptor(
+            id: "resnet\(depth.rawValue)", title: "ResNet-\(depth.rawValue) (torchvision layout; import your own ImageNet weights)",
+            roles: LayerRoles(classifier: "fc", top: LayerSpan(["layer4", "avgpool"]), belowTop: LayerSpan(["layer3"]),
+                              topNewUnits: block, belowTopNewUnits: block),
+            defaultInputShape: [3, 224, 224], minimumInputSide: 32, input: .imagenet,
+            depthGroups: "fc7: layer4 · fc6: layer3, layer4 · all: everything",
+            legacyNames: { TorchvisionStateDict.isIgnored($0) ? nil : $0 },
+            build: { _, classes, seed, initialize in build(depth: depth, classes: classes, seed: seed, randomInit: initialize) })
     }
 }

@@ -1,5 +1,6 @@
 import Engine
 import NN
+import Growth
 
 /// VGG-16 (configuration "D", no batch normalisation) in torchvision's exact layout
 /// (`torchvision.models.vgg16`), so a torchvision state dict loads by name (see `TorchvisionStateDict`).
@@ -51,4 +52,18 @@ public enum VGG {
             ("classifier", Sequential(classifier)),
         ])
     }
+}
+
+extension VGG {
+    /// The zoo entry: the paper's VGG16 literally. Roles: classifier `classifier.6`; FC7 = `classifier.3` (Linear)
+    /// + `.4` (ReLU), FC6 = `classifier.0` + `.1`; dropout `.2`/`.5` stays between them. Depths: fc7 unfreezes
+    /// `classifier.3`, fc6 `classifier.0` and `.3`, all everything.
+    public static let descriptor = ArchitectureDescriptor(
+        id: "vgg16", title: "VGG16 (torchvision layout; import your own ImageNet weights)",
+        roles: LayerRoles(classifier: "classifier.6", top: LayerSpan(parent: "classifier", ["3", "4"]),
+                          belowTop: LayerSpan(parent: "classifier", ["0", "1"])),
+        defaultInputShape: [3, 224, 224], minimumInputSide: 32, input: .imagenet,
+        depthGroups: "fc7: classifier.3 · fc6: classifier.0, classifier.3 · all: everything",
+        legacyNames: { TorchvisionStateDict.isIgnored($0) ? nil : $0 },
+        build: { _, classes, seed, initialize in build16(classes: classes, seed: seed, randomInit: initialize) })
 }

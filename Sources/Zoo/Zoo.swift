@@ -5,7 +5,9 @@ import Datasets
 /// The model zoo: every architecture GrowingBrain can build, grow and load weights into.
 public enum Zoo {
     /// Every architecture, by id.
-    public static let architectures: [ArchitectureDescriptor] = [MiniAlexNet.descriptor]
+    public static let architectures: [ArchitectureDescriptor] = [
+        MiniAlexNet.descriptor, AlexNet.descriptor, VGG.descriptor, ResNet.descriptor(.resnet18), ResNet.descriptor(.resnet50),
+    ]
 
     public static var ids: [String] { architectures.map(\.id) }
 
@@ -17,9 +19,9 @@ public enum Zoo {
         return a
     }
 
-    /// Rebuilds a network from its spec (architecture from the zoo, growth log replayed).
-    public static func network(_ spec: NetworkSpec, seed: UInt64 = 0) throws -> GrownNetwork {
-        try GrownNetwork(architecture(spec.architecture), spec: spec, seed: seed)
+    /// Rebuilds a network from its spec (architecture from the zoo, growth log replayed), for weights to be loaded into.
+    public static func network(_ spec: NetworkSpec) throws -> GrownNetwork {
+        try GrownNetwork(architecture(spec.architecture), spec: spec, initialize: false)
     }
 }
 
