@@ -25,6 +25,8 @@ The state (values chosen exactly representable, so the Swift test compares exact
     double       float64 [2]    = [0.25, -3]
     bn.num_batches_tracked  int64 [] = 7
 In the legacy format the three `shared.*` entries reference one storage of 12 floats.
+Legacy storage keys are memory addresses, so a re-run writes different bytes (same sizes); the Swift
+test quotes only offsets that do not depend on them.
 
 Run:  /work/torchenv/bin/python scripts/make_torch_fixtures.py   (needs torch)
 """

@@ -52,9 +52,11 @@ final class TorchPickleTests: XCTestCase {
             ("evil_global.pth", ["pickle GLOBAL 'os.system' at byte 139 is not allowed", "never runs code"]),
             ("evil_stack_global.pth", ["pickle STACK_GLOBAL 'posix.system' at byte", "not allowed"]),
             ("whole_module.pth", ["'torch.nn.modules.linear.Linear'", "not allowed", "model.state_dict()"]),
-            ("truncated_pickle.pth", ["pickle opcode BINUNICODE at byte 499 needs bytes 504..<512, but the file ends at byte 506"]),
-            ("truncated_data.pth", ["storage '", "(8 float32 elements, count at byte 1099) needs bytes 1107..<1139, but the file ends at byte 1133"]),
-            ("huge_count.pth", ["1099511627776 float64 elements", "but the file ends at byte 1139"]),
+            // Legacy storage keys are memory addresses, so offsets inside these files vary between runs
+            // of the fixture script; the file sizes (where each read runs out) do not.
+            ("truncated_pickle.pth", ["pickle opcode", "but the file ends at byte 506"]),
+            ("truncated_data.pth", ["elements, count at byte", "but the file ends at byte 1133"]),
+            ("huge_count.pth", ["(1099511627776 ", "but the file ends at byte 1139"]),
             ("overflow_count.pth", ["overflow"]),
             ("view_past_end.pth", ["tensor 'w' [2, 2]", "reads element 5, past the storage's end"]),
             ("wrong_magic.pth", ["not the magic number 0x1950a86a20f9469cfc6c", "0x1950a86a20f9469cfc6d"]),
