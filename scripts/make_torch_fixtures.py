@@ -13,6 +13,7 @@ Outputs (in Tests/ZooTests/Fixtures/, a few KB in all):
     huge_count.pth      tiny_legacy.pth with the first storage's element count set to 2**40
     overflow_count.pth  the same with 2**62 (count * 4 bytes overflows Int64)
     view_past_end.pth   a hand-written legacy file whose tensor reads past its storage's end
+    repeated_view.pth   a hand-written legacy file naming one 4-float tensor 300 times (memory expansion)
     wrong_magic.pth     a legacy file whose first pickle is another number
     plain_pickle.pth    pickle.dumps({"a": 1}): not a torch file at all
 
@@ -139,6 +140,8 @@ def main():
 
     st = FakeStorage("0", 4)
     write("view_past_end.pth", hand_written([("w", FakeTensor(st, 2, (2, 2), (2, 1)))], {"0": [1, 2, 3, 4]}))
+    one = FakeTensor(st, 0, (4,), (1,))
+    write("repeated_view.pth", hand_written([(f"w{i}", one) for i in range(300)], {"0": [1, 2, 3, 4]}))
     write("wrong_magic.pth", pickle.dumps(MAGIC + 1, protocol=2) + legacy[bounds[0][1]:])
     write("plain_pickle.pth", pickle.dumps({"a": 1}, protocol=2))
 

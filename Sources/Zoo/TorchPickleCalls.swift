@@ -33,7 +33,6 @@ extension TorchPickle {
     private func isEmpty(_ v: PickleValue) -> Bool {
         switch v {
         case .none: return true
-        case .bool(let b): return !b  // requires_grad = False is fine; the flag does not matter for weights
         case .dict(let d): return d.entries.isEmpty
         default: return false
         }

@@ -57,6 +57,10 @@ public struct TorchStateDict {
             throw data.fail("the saved object is a \(serialized.root.kind), not a state dict", remedy: TorchFileError.notStateDict)
         }
         var tensors: [String: Tensor] = [:], integers: [String: TorchIntegerTensor] = [:], order: [String] = []
+        // Views may share storage (tied weights), but a pickle repeating one big tensor must not
+        // make a small file expand without bound in memory.
+        let stored = serialized.storages.values.reduce(0) { $0 + $1.ref.numel }, budget = 8 * stored + 1024
+        var total = 0
         for (key, value) in dict.entries {
             guard case .string(let name) = key, case .tensor(let t) = value else {
                 throw data.fail("the state dict's entry \(key) is a \(value.kind), not a tensor", remedy: TorchFileError.notStateDict)
@@ -65,6 +69,11 @@ public struct TorchStateDict {
                 throw data.fail("tensor '\(name)' uses storage '\(t.storage.key)', which has no data")
             }
             let source = try TorchTensorCopy(tensor: t, name: name, storage: storage, data: data)
+            total += source.count
+            guard total <= budget else {
+                throw data.fail("the tensors up to '\(name)' hold \(total) elements, over 8× the \(stored) the file stores",
+                                remedy: "save each tensor once (a state dict that repeats views of one storage), or convert the file to safetensors")
+            }
             if t.storage.dtype.isFloatingPoint { tensors[name] = source.floats() } else { integers[name] = source.integers() }
             order.append(name)
         }
@@ -125,6 +134,7 @@ struct TorchTensorCopy {
     func floats() -> Tensor {
         let out = Tensor(uninitialized: shape)
         let p = out.pointer, size = dtype.size
+        guard count > 0 else { return out }
         data.bytes.withUnsafeBytes { raw in
             let start = raw.baseAddress! + base
             if dtype == .float32 && isContiguous {

@@ -79,6 +79,11 @@ enum TorchZipFile {
             }
             storages[key] = .init(ref: ref, bytes: bytes)
         }
+        // Members may not share bytes: a hand-made directory could otherwise name one big blob many times.
+        let ranges = storages.values.map(\.bytes).sorted { $0.lowerBound < $1.lowerBound }
+        if let i = ranges.indices.dropFirst().first(where: { ranges[$0].lowerBound < ranges[$0 - 1].upperBound }) {
+            throw data.fail("storage members overlap at byte \(ranges[i].lowerBound)")
+        }
         return TorchSerialized(root: root, storages: storages)
     }
 }

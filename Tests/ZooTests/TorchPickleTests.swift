@@ -59,6 +59,7 @@ final class TorchPickleTests: XCTestCase {
             ("huge_count.pth", ["(1099511627776 ", "but the file ends at byte 1139"]),
             ("overflow_count.pth", ["overflow"]),
             ("view_past_end.pth", ["tensor 'w' [2, 2]", "reads element 5, past the storage's end"]),
+            ("repeated_view.pth", ["the tensors up to 'w264' hold 1060 elements, over 8× the 4 the file stores"]),
             ("wrong_magic.pth", ["not the magic number 0x1950a86a20f9469cfc6c", "0x1950a86a20f9469cfc6d"]),
             ("plain_pickle.pth", ["the first pickle holds a dict, not the magic number"]),
         ]
