@@ -11,7 +11,7 @@ public struct LayerSpan: Codable, Sendable, Equatable, CustomStringConvertible {
 
     /// The full dotted path of each entry.
     public var paths: [String] { entries.map { parent.isEmpty ? $0 : parent + "." + $0 } }
-    public var description: String { paths.count == 1 ? paths[0] : "\(paths.first ?? "")…\(paths.last ?? "")" }
+    public var description: String { paths.joined(separator: ", ") }
 }
 
 /// How WA builds new units beside a layer.

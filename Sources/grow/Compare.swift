@@ -85,12 +85,11 @@ struct Compare: ParsableCommand {
         Interrupt.install()
         var config = try makeConfig()
         config.dataDirectory = runtime.resolvedDataDir
-        _ = try Self.compare(from: common.from, config: config, out: out)
+        _ = try Self.compare(from: try common.source(dataDir: config.dataDirectory), config: config, out: out)
     }
 
     /// Runs the grid, writes the report and prints the summary; shared with `grow demo`.
-    static func compare(from: String, config: ComparisonConfig, out: String) throws -> ComparisonResults {
-        let checkpoint = try Checkpoint.load(from: URL(fileURLWithPath: from))
+    static func compare(from checkpoint: Checkpoint, config: ComparisonConfig, out: String) throws -> ComparisonResults {
         say("comparing on \(config.target): \(config.variants.count) methods × \(config.depths.count) depths × \(config.seeds.count) seeds"
             + " = \(config.gridRunCount) runs (\(config.totalRunCount) with sweeps), \(Threads.count) threads")
         let runner = ComparisonRunner(source: checkpoint, config: config)

@@ -71,7 +71,7 @@ struct Finetune: ParsableCommand {
     func run() throws {
         runtime.apply()
         Interrupt.install()
-        let checkpoint = try Checkpoint.load(from: URL(fileURLWithPath: common.from))
+        let checkpoint = try common.source(dataDir: runtime.resolvedDataDir)
         let task = try FewShotTask(target: common.target, shots: common.shots, testPerClass: testPerClass, seed: seed,
                                    network: checkpoint.network, dataDir: runtime.resolvedDataDir, augment: augment,
                                    batchSize: common.batchSize)

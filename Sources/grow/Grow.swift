@@ -13,5 +13,6 @@ struct Grow: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "grow",
         abstract: "GrowingBrain: transfer learning by growing convolutional networks.",
-        subcommands: [Demo.self, Pretrain.self, Finetune.self, Compare.self, Eval.self, Inspect.self, DataCommand.self, Bench.self])
+        subcommands: [Demo.self, Pretrain.self, Finetune.self, Compare.self, Eval.self, Predict.self, Import.self, Inspect.self,
+                      ZooCommand.self, DataCommand.self, Bench.self])
 }

@@ -3,13 +3,14 @@ import Foundation
 import NN
 import Growth
 import Experiments
+import Zoo
 
 /// `grow inspect FILE`: what a checkpoint holds.
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show a checkpoint's layers, shapes, parameter counts, growth log and training provenance.")
+        abstract: "Show a checkpoint's layers, shapes, parameter counts, growth log and training provenance; or any safetensors/.pth file's tensors.")
 
-    @Argument(help: "A checkpoint written by `grow pretrain` or `grow finetune`.")
+    @Argument(help: "A checkpoint, or any safetensors file or PyTorch state dict (.pth/.pt).")
     var file: String
 
     func validate() throws {
@@ -19,7 +20,11 @@ struct Inspect: ParsableCommand {
     }
 
     func run() throws {
-        let checkpoint = try Checkpoint.load(from: URL(fileURLWithPath: file))
+        let url = URL(fileURLWithPath: file)
+        guard url.pathExtension == "safetensors", let st = try? SafeTensors.read(contentsOf: url), Checkpoint.isCheckpoint(st) else {
+            return try Self.tensors(url)
+        }
+        let checkpoint = try Checkpoint.load(st, name: url.lastPathComponent)
         let net = checkpoint.network
         print("checkpoint: \(file)")
         print("architecture: \(net.spec.architecture), input \(net.spec.inputShape.map(String.init).joined(separator: "×")), \(net.spec.classes) classes")
@@ -49,5 +54,24 @@ struct Inspect: ParsableCommand {
             line += String(format: ", %.0f s on %d threads, grow %@", r.seconds, r.threads, r.version)
             print(line)
         }
+    }
+
+    /// A plain state dict: every tensor with shape and dtype, the parameter count, and the zoo architectures it fits.
+    static func tensors(_ url: URL) throws {
+        var rows: [(String, [Int], String)] = []
+        if url.pathExtension == "safetensors" {
+            let f = try SafeTensors.read(contentsOf: url)
+            rows = f.order.map { ($0, f.tensors[$0]!.shape, f.dtypes[$0] ?? "?") }
+        } else {
+            let d = try TorchStateDict(contentsOf: url)
+            rows = d.order.map { name in d.tensors[name].map { (name, $0.shape, "float") } ?? (name, d.integers[name]?.shape ?? [], d.integers[name]?.dtype.rawValue ?? "?") }
+        }
+        print("\(url.lastPathComponent): \(rows.count) tensors, \(rows.filter { $0.2 != "I64" && $0.2 != "long" }.reduce(0) { $0 + $1.1.reduce(1, *) }) values (a plain state dict, not a GrowingBrain checkpoint)")
+        for (name, shape, dtype) in rows { print("  \(name)  \(shape)  \(dtype)") }
+        let names = Set(rows.map(\.0).filter { !TorchvisionStateDict.isIgnored($0) })
+        let fits = Zoo.architectures.filter { a in
+            (try? a.build(inputShape: a.defaultInputShape, classes: 10, seed: 0, initialize: false)).map { Set($0.stateDict().map(\.name)) == names } ?? false
+        }
+        print(fits.isEmpty ? "matches no zoo architecture by tensor names" : "tensor names match: \(fits.map(\.id).joined(separator: ", ")) — import with `grow import --arch \(fits[0].id) \(url.lastPathComponent) --out CHECKPOINT`")
     }
 }

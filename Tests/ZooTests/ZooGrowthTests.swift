@@ -14,7 +14,7 @@ final class ZooGrowthTests: XCTestCase {
 
     /// (architecture, input side) small enough for debug-build tests.
     static let cases: [(ArchitectureDescriptor, Int)] = [
-        (AlexNet.descriptor, 63), (VGG.descriptor, 32), (ResNet.descriptor(.resnet18), 32), (ResNet.descriptor(.resnet50), 32),
+        (EfficientNetLite.descriptor, 32), (AlexNet.descriptor, 63), (VGG.descriptor, 32), (ResNet.descriptor(.resnet18), 32), (ResNet.descriptor(.resnet50), 32),
     ]
 
     func network(_ arch: ArchitectureDescriptor, side: Int, classes: Int = 10) throws -> GrownNetwork {
