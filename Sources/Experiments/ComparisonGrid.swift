@@ -14,6 +14,9 @@ public struct ComparisonConfig: Codable, Sendable {
     public var seeds: [UInt64] = [1, 2, 3]
     public var variants: [MethodVariant] = MethodVariant.standard
     public var depths: [FineTuneDepth] = FineTuneDepth.allCases
+    /// When set, depth All runs only for these method keys (whole-network fine-tuning of a large source is slow);
+    /// the report shows the other cells as not run.
+    public var allDepthVariants: [String]? = nil
     /// Hyperparameters of every run (method, depth and seed are set per run).
     public var training = FineTuneConfig()
     /// Table 2: extra WA and DA runs at depth All with these unit counts (empty: skip).
@@ -29,7 +32,13 @@ public struct ComparisonConfig: Codable, Sendable {
 
     public init(target: String) { self.target = target }
 
-    public var gridRunCount: Int { seeds.count * variants.count * depths.count }
+    public var gridRunCount: Int { seeds.count * variants.reduce(0) { $0 + depths(for: $1).count } }
+
+    /// The depths the grid runs for `variant`.
+    public func depths(for variant: MethodVariant) -> [FineTuneDepth] {
+        guard let only = allDepthVariants, !only.contains(variant.key) else { return depths }
+        return depths.filter { $0 != .all }
+    }
     public var totalRunCount: Int {
         gridRunCount + seeds.count * (2 * unitSweep.count + 2 * shotSweep.count + (cumulativeFirstTarget == nil ? 0 : 4))
     }

@@ -46,7 +46,7 @@ public final class ComparisonRunner {
             let cache = FeatureCache()
             var direct: [String: FineTuneOutcome] = [:]
             for variant in config.variants {
-                for depth in config.depths {
+                for depth in config.depths(for: variant) {
                     let outcome = try fineTune(variant, depth: depth, seed: seed, task: task, cache: cache)
                     if depth == .all { direct[variant.key] = outcome }
                     results.runs.append(try record(outcome, variant, depth, seed, units: config.training.units, shots: config.shots,

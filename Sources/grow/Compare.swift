@@ -32,8 +32,11 @@ struct Compare: ParsableCommand {
     @Option(help: "Also run FT and WA at depth All with these shot counts, comma-separated.")
     var shotsSweep: String?
 
-    @Option(help: "Source data for the retention probe (Table 4), e.g. fashion-mnist; 'none' to skip.")
-    var retention = "fashion-mnist"
+    @Option(help: "Run depth All only for these methods, comma-separated (e.g. ft,da,wa: whole-network fine-tuning of an ImageNet source is slow).")
+    var allDepthOnly: String?
+
+    @Option(help: "Source data for the retention probe (Table 4), e.g. fashion-mnist; 'none' to skip; 'auto': fashion-mnist for a 10-class MiniAlexNet source, else none.")
+    var retention = "auto"
 
     @Option(help: "First target of cumulative growth (Table 8): source → FIRST → target, e.g. mnist-5k.")
     var cumulative: String?
@@ -66,13 +69,16 @@ struct Compare: ParsableCommand {
         common.apply(to: &c.training)
         c.unitSweep = try unitsSweep.map { try Self.list($0, "--units-sweep") { Int($0).flatMap { $0 > 0 ? $0 : nil } } } ?? []
         c.shotSweep = try shotsSweep.map { try Self.list($0, "--shots-sweep") { Int($0).flatMap { $0 > 0 ? $0 : nil } } } ?? []
-        c.retentionSource = retention == "none" ? nil : retention
+        c.retentionSource = retention == "none" || retention == "auto" ? nil : retention
         c.cumulativeFirstTarget = cumulative
         if quick {
             c.seeds = [c.seeds.first ?? 1]; c.testPerClass = min(c.testPerClass, 10); c.training.epochs = min(common.epochs, 3)
             c.training.units = min(common.units, 32); c.retentionImages = 200
             if methods == "all" { c.variants = [.ft, .da, .wa, .waRand] }
             if depths == "new,fc7,fc6,all" { c.depths = [.new, .all] }
+        }
+        if let only = allDepthOnly {
+            c.allDepthVariants = try Self.list(only, "--all-depth-only") { key in MethodVariant.named(key).map(\.key) }
         }
         if let r = c.retentionSource { _ = try parseDataset(r, option: "--retention") }
         if let f = c.cumulativeFirstTarget { _ = try parseDataset(f, option: "--cumulative") }
@@ -85,7 +91,11 @@ struct Compare: ParsableCommand {
         Interrupt.install()
         var config = try makeConfig()
         config.dataDirectory = runtime.resolvedDataDir
-        _ = try Self.compare(from: try common.source(dataDir: config.dataDirectory), config: config, out: out)
+        let source = try common.source(dataDir: config.dataDirectory)
+        if retention == "auto", source.network.spec.architecture == "mini-alexnet", source.network.spec.classes == 10 {
+            config.retentionSource = "fashion-mnist"
+        }
+        _ = try Self.compare(from: source, config: config, out: out)
     }
 
     /// Runs the grid, writes the report and prints the summary; shared with `grow demo`.

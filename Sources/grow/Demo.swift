@@ -12,7 +12,15 @@ struct Demo: ParsableCommand {
         discussion: """
             Steps: data (grow data fetch) → runs/source-fashion-mnist.safetensors (grow pretrain, once) → \
             grow compare --target animal-mnist --retention fashion-mnist --units-sweep 64,1024 --cumulative mnist-5k.
+            With --source efficientnet-lite0: data → grow compare --from efficientnet-lite0 --size \(imagenetSide) \
+            --target animal-mnist --all-depth-only ft,da,wa (the ImageNet source, silhouettes upsampled and made RGB).
             """)
+
+    /// Input side of the ImageNet-source demo.
+    static let imagenetSide = 64
+
+    @Option(help: "The source network: mini-alexnet (pretrained here on Fashion-MNIST) or efficientnet-lite0 (its ImageNet weights).")
+    var source = "mini-alexnet"
 
     @Flag(help: "A tiny version (one seed, a few methods, short pretraining) that finishes in about a minute.")
     var quick = false
@@ -28,6 +36,7 @@ struct Demo: ParsableCommand {
         let dataDir = runtime.resolvedDataDir
         let fetch = try DataCommand.Fetch.parse(["--dir", dataDir])   // idempotent: says so when all is present
         try fetch.run()
+        if source != "mini-alexnet" { return try imagenetDemo(dataDir: dataDir) }
 
         let checkpoint = "\(runs)/source-fashion-mnist\(quick ? "-quick" : "").safetensors"
         if FileManager.default.fileExists(atPath: checkpoint), (try? Checkpoint.load(from: URL(fileURLWithPath: checkpoint))) != nil {
@@ -42,6 +51,17 @@ struct Demo: ParsableCommand {
         let compare = try Compare.parse(["--from", checkpoint, "--target", "animal-mnist", "--out", "\(runs)/compare-animal-mnist",
                                          "--data-dir", dataDir, "--threads", String(Threads.count), "--retention", "fashion-mnist"]
                                         + (quick ? ["--quick"] : ["--units-sweep", "64,1024", "--cumulative", "mnist-5k"]))
+        try compare.run()
+    }
+
+    /// The second job: the same comparison from a real ImageNet network.
+    func imagenetDemo(dataDir: String) throws {
+        guard source == "efficientnet-lite0" else {
+            throw ValidationError("--source \(source): the demo runs mini-alexnet or efficientnet-lite0 (the zoo network whose weights ship in a package).")
+        }
+        let compare = try Compare.parse(["--from", source, "--size", String(Self.imagenetSide), "--target", "animal-mnist",
+                                         "--out", "\(runs)/compare-\(source)-animal-mnist", "--data-dir", dataDir, "--threads", String(Threads.count)]
+                                        + (quick ? ["--quick"] : ["--all-depth-only", "ft,da,wa"]))
         try compare.run()
     }
 }
