@@ -60,12 +60,14 @@ public enum EfficientNetLite {
                                                     normalization: Normalization(mean: [Float](repeating: 127 / 255, count: 3),
                                                                                  std: [Float](repeating: 128 / 255, count: 3)))
 
-    /// Lite0 with freshly initialised weights (He-normal convolutions, PyTorch-default classifier).
-    public static func build(classes: Int = 1000, seed: UInt64) -> Sequential {
+    /// Lite0 with freshly initialised weights (He-normal convolutions, PyTorch-default classifier), or,
+    /// with `initialize: false`, zero convolution weights for a state dict to be loaded into (faster).
+    public static func build(classes: Int = 1000, seed: UInt64, initialize: Bool = true) -> Sequential {
         precondition(classes > 0, "EfficientNetLite: classes must be positive, got \(classes)")
         var rng = RNG(seed: seed)
         func conv(_ i: Int, _ o: Int, kernel: Int = 1, stride: Int = 1, groups: Int = 1) -> Conv2d {
-            Conv2d(i, o, kernel: kernel, stride: stride, padding: .same, groups: groups, bias: false, weightInit: .kaimingNormal, rng: &rng)
+            Conv2d(i, o, kernel: kernel, stride: stride, padding: .same, groups: groups, bias: false,
+                   weightInit: initialize ? .kaimingNormal : .zeros, rng: &rng)
         }
         func bn(_ c: Int) -> BatchNorm { BatchNorm(c, momentum: 0.01, eps: 1e-3) }
 
@@ -103,7 +105,8 @@ public enum EfficientNetLite {
 
     /// Lite0 with the ImageNet weights from `dataDir` loaded strictly (every name and shape must match;
     /// the file's integer `num_batches_tracked` counters are not weights and are left out). With
-    /// `classes` other than 1000 the ImageNet classifier is dropped and `_fc` stays freshly initialised.
+    /// `classes` other than 1000 the ImageNet classifier is dropped and `_fc` is freshly initialised
+    /// (PyTorch's default, from `seed`).
     public static func pretrained(dataDir: String, classes: Int = 1000, seed: UInt64) throws -> Sequential {
         let path = weightsPath(dataDir: dataDir)
         guard FileManager.default.fileExists(atPath: path) else {
@@ -111,7 +114,7 @@ public enum EfficientNetLite {
                                  remedy: "run scripts/fetch_data.sh (or `grow data fetch`), or set GROW_DATA_DIR to the data folder")
         }
         var weights = try TorchStateDict.read(contentsOf: URL(fileURLWithPath: path))
-        let model = build(classes: classes, seed: seed)
+        let model = build(classes: classes, seed: seed, initialize: false)
         if classes != 1000 {
             weights["_fc.weight"] = (model.layer(at: "_fc") as! Linear).weight.value.copy()
             weights["_fc.bias"] = (model.layer(at: "_fc") as! Linear).bias!.value.copy()
