@@ -14,13 +14,13 @@ public enum ModelSource {
     public static func load(_ reference: String, architecture: String? = nil, size: Int? = nil, dataDir: String) throws -> Checkpoint {
         let checkpoint: Checkpoint
         if FileManager.default.fileExists(atPath: reference) {
-            checkpoint = try file(reference, architecture: architecture, dataDir: dataDir)
+            checkpoint = try file(reference, architecture: architecture, side: size, dataDir: dataDir)
         } else if let arch = try? Zoo.architecture(reference) {
             guard let pretrained = arch.pretrained else {
                 throw CheckpointError("no \(arch.id) weights ship in any package here; import your own state dict: "
                                       + "grow import --arch \(arch.id) STATE_DICT.safetensors --out model.safetensors")
             }
-            checkpoint = try stateDict(URL(fileURLWithPath: dataDir + "/" + pretrained.path), architecture: arch, dataDir: dataDir,
+            checkpoint = try stateDict(URL(fileURLWithPath: dataDir + "/" + pretrained.path), architecture: arch, side: nil, dataDir: dataDir,
                                        provenance: pretrained.provenance)
         } else {
             throw CheckpointError("\(reference) is neither a file nor a zoo network (\(Zoo.ids.joined(separator: ", ")))")
@@ -29,7 +29,7 @@ public enum ModelSource {
         return try resized(checkpoint, side: size)
     }
 
-    static func file(_ path: String, architecture: String?, dataDir: String) throws -> Checkpoint {
+    static func file(_ path: String, architecture: String?, side: Int?, dataDir: String) throws -> Checkpoint {
         let url = URL(fileURLWithPath: path)
         if url.pathExtension == "safetensors" {
             let file: SafeTensorsFile
@@ -38,16 +38,17 @@ public enum ModelSource {
             guard let architecture else {
                 throw CheckpointError("\(url.lastPathComponent) is a plain state dict, not a GrowingBrain checkpoint; say which network it is for with --arch (\(Zoo.ids.joined(separator: ", ")))")
             }
-            return try stateDict(file.tensors, architecture: try Zoo.architecture(architecture), origin: url.lastPathComponent, dataDir: dataDir,
-                                 provenance: "imported from \(url.lastPathComponent)")
+            return try stateDict(file.tensors, architecture: try Zoo.architecture(architecture), side: side, origin: url.lastPathComponent,
+                                 dataDir: dataDir, provenance: "imported from \(url.lastPathComponent)")
         }
         guard let architecture else {
             throw CheckpointError("\(url.lastPathComponent): say which network this PyTorch state dict is for with --arch (\(Zoo.ids.joined(separator: ", ")))")
         }
-        return try stateDict(url, architecture: try Zoo.architecture(architecture), dataDir: dataDir, provenance: "imported from \(url.lastPathComponent)")
+        return try stateDict(url, architecture: try Zoo.architecture(architecture), side: side, dataDir: dataDir,
+                             provenance: "imported from \(url.lastPathComponent)")
     }
 
-    static func stateDict(_ url: URL, architecture: ArchitectureDescriptor, dataDir: String, provenance: String) throws -> Checkpoint {
+    static func stateDict(_ url: URL, architecture: ArchitectureDescriptor, side: Int?, dataDir: String, provenance: String) throws -> Checkpoint {
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw CheckpointError("\(url.path) is missing; run scripts/fetch_data.sh (or `grow data fetch`), or set GROW_DATA_DIR")
         }
@@ -57,12 +58,13 @@ public enum ModelSource {
         } else {
             do { tensors = try TorchStateDict.read(contentsOf: url) } catch { throw CheckpointError("\(error)") }
         }
-        return try stateDict(tensors, architecture: architecture, origin: url.lastPathComponent, dataDir: dataDir, provenance: provenance)
+        return try stateDict(tensors, architecture: architecture, side: side, origin: url.lastPathComponent, dataDir: dataDir, provenance: provenance)
     }
 
     /// A base network of `architecture` holding `tensors` (names mapped by the architecture; the class count read
-    /// from the classifier's weight), loaded strictly: every missing, unexpected and mis-shaped tensor is named.
-    public static func stateDict(_ tensors: [String: Tensor], architecture: ArchitectureDescriptor, origin: String, dataDir: String,
+    /// from the classifier's weight) at input side `side` (default: the architecture's), loaded strictly: every
+    /// missing, unexpected and mis-shaped tensor is named.
+    public static func stateDict(_ tensors: [String: Tensor], architecture: ArchitectureDescriptor, side: Int?, origin: String, dataDir: String,
                                  provenance: String) throws -> Checkpoint {
         var weights: [String: Tensor] = [:]
         for (name, t) in tensors { if let n = architecture.legacyNames(name) { weights[n] = t } }
@@ -70,9 +72,12 @@ public enum ModelSource {
         guard let w = weights[classifierWeight], w.shape.count == 2 else {
             throw CheckpointError("\(origin) has no classifier weight '\(classifierWeight)' of shape [classes, features]: it is not a \(architecture.id) state dict")
         }
-        let spec = NetworkSpec(architecture: architecture.id, inputShape: architecture.defaultInputShape, baseClasses: w.shape[0])
+        let c = architecture.defaultInputShape[0], s = side ?? architecture.defaultInputShape[1]
+        let spec = NetworkSpec(architecture: architecture.id, inputShape: [c, s, s], baseClasses: w.shape[0])
         let network = try GrownNetwork(architecture, spec: spec, initialize: false)
-        do { try network.model.load(weights, origin: origin) } catch { throw CheckpointError("\(error)") }
+        do { try network.model.load(weights, origin: origin) } catch {
+            throw CheckpointError("\(error)" + (side == nil ? " (if its layers are sized by the input, give the input side with --size)" : ""))
+        }
         let names = w.shape[0] == ImageNetClasses.count ? try? ImageNetClasses.load(dataDir: dataDir) : nil
         let record = TrainingRecord(command: "import", dataset: provenance, epochs: 0, steps: 0, batchSize: 0, learningRate: 0, seed: 0,
                                     testAccuracy: nil, seconds: 0)

