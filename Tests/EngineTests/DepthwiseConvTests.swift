@@ -31,6 +31,10 @@ final class DepthwiseConvTests: XCTestCase {
         // channel multiplier 2 and 3
         ConvGeometry(batch: 2, inChannels: 3, height: 7, width: 9, outChannels: 6, kernel: (3, 3), padding: (1, 1, 1, 1), groups: 3),
         ConvPathCheck.same(batch: 1, channels: 2, height: 9, width: 10, outChannels: 6, kernel: 5, stride: 2),
+        // rows of 32 or more (computed row by row rather than on one flat grid): strided, dilated, padded
+        ConvPathCheck.same(batch: 1, channels: 2, height: 6, width: 70, kernel: 5, stride: 2),
+        ConvGeometry(batch: 2, inChannels: 2, height: 7, width: 36, outChannels: 4, kernel: (3, 3), padding: (1, 3, 0, 4),
+                     dilation: (2, 2), groups: 2),
         // large enough that forward and backward split over two workers
         ConvPathCheck.same(batch: 3, channels: 16, height: 40, width: 40, kernel: 3, stride: 1),
         ConvPathCheck.same(batch: 2, channels: 12, height: 42, width: 42, kernel: 5, stride: 2),
