@@ -37,12 +37,12 @@ public enum ConvPathBenchmark {
         public let otherLoad: Double
     }
 
-    /// Times every case at 1 and 2 threads (or `threads`), best of `rounds`.
+    /// Times every case (or those whose name contains one of `only`) at 1 and 2 threads (or `threads`), best of `rounds`.
     public static func measure(batch: Int = 16, inputSizes: [Int] = [224, 112], threads: [Int] = [1, 2], rounds: Int = 3,
-                               minSeconds: Double = 0.3, progress: (String) -> Void = { _ in }) -> [Row] {
+                               minSeconds: Double = 0.3, only: [String]? = nil, progress: (String) -> Void = { _ in }) -> [Row] {
         var rows: [Row] = []
         for inputSize in inputSizes {
-            for c in cases(inputSize: inputSize) {
+            for c in cases(inputSize: inputSize) where only?.contains(where: { c.name.contains($0) }) ?? true {
                 for t in threads {
                     progress("\(c.name) T\(t)")
                     Threads.set(t)

@@ -44,7 +44,19 @@ enum DepthwiseRows {
                 continue
             }
             var j = 0
-            while j + 16 <= cols {
+            while j + 32 <= cols {   // four independent sums hide the add latency
+                var a = start, b = start, c = start, d = start
+                for t in 0..<n {
+                    let s = taps[t].source + shift + j, w = taps[t].weight
+                    a += load(s) * w
+                    b += load(s + 8) * w
+                    c += load(s + 16) * w
+                    d += load(s + 24) * w
+                }
+                store(a, o + j); store(b, o + j + 8); store(c, o + j + 16); store(d, o + j + 24)
+                j += 32
+            }
+            if j + 16 <= cols {
                 var a = start, b = start
                 for t in 0..<n {
                     let s = taps[t].source + shift + j, w = taps[t].weight
