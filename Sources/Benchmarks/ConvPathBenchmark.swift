@@ -37,7 +37,8 @@ public enum ConvPathBenchmark {
         public let otherLoad: Double
     }
 
-    /// Times every case (or those whose name contains one of `only`) at 1 and 2 threads (or `threads`), best of `rounds`.
+    /// Times every case (or those whose name contains one of `only`) at 1 and 2 threads (or `threads`): best of `rounds`
+    /// rounds of at least `minSeconds` per variant, after one warm-up call each.
     public static func measure(batch: Int = 16, inputSizes: [Int] = [224, 112], threads: [Int] = [1, 2], rounds: Int = 3,
                                minSeconds: Double = 0.3, only: [String]? = nil, progress: (String) -> Void = { _ in }) -> [Row] {
         var rows: [Row] = []
@@ -56,15 +57,19 @@ public enum ConvPathBenchmark {
                     for i in 0..<x.count { x.pointer[i] = rng.normal() }
                     let g = conv.geometry(for: x.shape)
                     let dy = Tensor(shape: [batch, c.outChannels, g.outHeight, g.outWidth], repeating: 0.01)
-                    var ms: [Double] = []
-                    for fast in [false, true] {
-                        ConvKernels.fastPaths = fast
-                        conv.isTraining = false
-                        ms.append(1000 / Benchmark.bestRate(warmup: 1, rounds: rounds, minSeconds: minSeconds) { _ = conv.forward(x) })
-                        conv.isTraining = true
-                        ms.append(1000 / Benchmark.bestRate(warmup: 1, rounds: rounds, minSeconds: minSeconds) {
-                            _ = conv.forward(x); _ = conv.backward(dy)
-                        })
+                    // Old and new alternate round by round, so a burst of load from elsewhere hits both alike.
+                    let runs: [(fast: Bool, training: Bool)] = [(false, false), (false, true), (true, false), (true, true)]
+                    var ms = [Double](repeating: .infinity, count: runs.count)
+                    for round in 0...rounds {   // round 0 warms up
+                        for (i, run) in runs.enumerated() {
+                            ConvKernels.fastPaths = run.fast
+                            conv.isTraining = run.training
+                            let t = millisecondsPerCall(minSeconds: round == 0 ? 0 : minSeconds) {
+                                _ = conv.forward(x)
+                                if run.training { _ = conv.backward(dy) }
+                            }
+                            if round > 0 { ms[i] = Swift.min(ms[i], t) }
+                        }
                     }
                     ConvKernels.fastPaths = true
                     rows.append(Row(name: c.name, threads: t, forwardOld: ms[0], forwardNew: ms[2], trainOld: ms[1], trainNew: ms[3],
@@ -73,6 +78,17 @@ public enum ConvPathBenchmark {
             }
         }
         return rows
+    }
+
+    /// Mean milliseconds per call of `body` over at least one call and `minSeconds`.
+    static func millisecondsPerCall(minSeconds: Double, _ body: () -> Void) -> Double {
+        let start = DispatchTime.now().uptimeNanoseconds
+        var calls = 0, elapsed = 0.0
+        repeat {
+            body(); calls += 1
+            elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        } while elapsed < minSeconds
+        return 1000 * elapsed / Double(calls)
     }
 
     /// The rows as a Markdown table.
