@@ -92,9 +92,17 @@ public enum DepthwiseConv {
                                     plan.copyRows(d, ld: OW, into: dyGrid, ld: wq, rows: OH, cols: OW)
                                     (d, ldd, rows, cols) = (UnsafePointer(dyGrid), 0, 1, OH * wq)
                                 }
-                                for t in 0..<kk {
-                                    let src = input + plan.tapPhase[t] * plan.phaseSize + plan.tapOffset[t]
-                                    DepthwiseRows.dot(d, lda: ldd, src, ldb: wq, rows: rows, cols: cols, vector + k * kk + t, scalar + k * kk + t)
+                                @inline(__always) func source(_ t: Int) -> UnsafePointer<Float> {
+                                    UnsafePointer(input + plan.tapPhase[t] * plan.phaseSize + plan.tapOffset[t])
+                                }
+                                var t = 0
+                                while t + 3 <= kk {   // three kernel positions per pass over dy
+                                    DepthwiseRows.dot3(d, lda: ldd, (source(t), source(t + 1), source(t + 2)), ldb: wq, rows: rows, cols: cols,
+                                                       vector + k * kk + t, scalar + k * kk + t)
+                                    t += 3
+                                }
+                                for t in t..<kk {
+                                    DepthwiseRows.dot(d, lda: ldd, source(t), ldb: wq, rows: rows, cols: cols, vector + k * kk + t, scalar + k * kk + t)
                                 }
                             }
                         }

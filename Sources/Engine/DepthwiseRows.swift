@@ -91,6 +91,26 @@ enum DepthwiseRows {
         scalar.pointee += s
     }
 
+    /// `dot` against three b's at once, into vector[0...2] and scalar[0...2]: a is loaded once for three
+    /// products and the three sums are independent (the weight gradient of three kernel positions).
+    static func dot3(_ a: UnsafePointer<Float>, lda: Int, _ b: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>),
+                     ldb: Int, rows: Int, cols: Int, _ vector: UnsafeMutablePointer<SIMD8<Float>>, _ scalar: UnsafeMutablePointer<Float>) {
+        var v0 = SIMD8<Float>(), v1 = v0, v2 = v0
+        var s0: Float = 0, s1: Float = 0, s2: Float = 0
+        for r in 0..<rows {
+            let x = a + r * lda, y0 = b.0 + r * ldb, y1 = b.1 + r * ldb, y2 = b.2 + r * ldb
+            var j = 0
+            while j + 8 <= cols {
+                let d = load(x + j)
+                v0 += d * load(y0 + j); v1 += d * load(y1 + j); v2 += d * load(y2 + j)
+                j += 8
+            }
+            while j < cols { let d = x[j]; s0 += d * y0[j]; s1 += d * y1[j]; s2 += d * y2[j]; j += 1 }
+        }
+        vector[0] += v0; vector[1] += v1; vector[2] += v2
+        scalar[0] += s0; scalar[1] += s1; scalar[2] += s2
+    }
+
     /// vector, scalar += Σ a[0..<n].
     static func sum(_ a: UnsafePointer<Float>, _ n: Int, _ vector: UnsafeMutablePointer<SIMD8<Float>>,
                     _ scalar: UnsafeMutablePointer<Float>) {
