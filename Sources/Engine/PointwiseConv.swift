@@ -3,14 +3,23 @@
 /// x: [N, C, H, W], w: [O, C/groups, 1, 1] (per group a [Og, Cg] matrix), bias: [O], y: [N, O, OH, OW];
 /// no padding. At stride 1 an image's channels already are the GEMM operand [C, H·W]:
 /// y[n] = W·x[n], dx[n] = Wᵀ·dy[n], dw += dy[n]·x[n]ᵀ. A strided 1×1 (ResNet downsample) first
-/// subsamples x into a contiguous [C, OH·OW] block (and scatters dx back). Small images share one
-/// GEMM through gathered [C, cnt·OH·OW] blocks, with the batch slicing of `ConvKernels` (one slice
-/// per worker, OpenBLAS at 1 thread inside, private weight gradients summed in worker order).
+/// subsamples x into a contiguous [C, OH·OW] block (and scatters dx back). Small images (below
+/// `ownGEMMColumns` pixels) share one GEMM through gathered [C, cnt·OH·OW] blocks. Batch slicing as in
+/// `ConvKernels`: one slice per worker, OpenBLAS at 1 thread inside, private weight gradients summed in worker order.
 /// The naive reference is `ConvReference`.
 public enum PointwiseConv {
     /// Whether `g` is a 1×1 convolution without padding (any stride, dilation or groups).
     public static func supports(_ g: ConvGeometry) -> Bool {
         g.kernelH == 1 && g.kernelW == 1 && g.padTop == 0 && g.padBottom == 0 && g.padLeft == 0 && g.padRight == 0
+    }
+
+    /// Images with at least this many output pixels get a GEMM of their own, on x itself; smaller ones are
+    /// gathered side by side up to `ConvKernels.targetColumns`. Measured here (EfficientNet 1×1 layers, batch 16,
+    /// 1 thread): per-image GEMMs won at 28² (forward 2.5 vs 3.8 ms for 24→144), tied at 14², lost at 7² and 4².
+    static let ownGEMMColumns = 256
+
+    static func chunkSize(_ g: ConvGeometry, slice: Int) -> Int {
+        g.outHeight * g.outWidth >= ownGEMMColumns ? 1 : ConvKernels.chunkSize(g, slice: slice)
     }
 
     static func isStrided(_ g: ConvGeometry) -> Bool { g.strideH != 1 || g.strideW != 1 }
@@ -21,7 +30,7 @@ public enum PointwiseConv {
                                y: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
         let (C, HW, O, OHW) = (g.inChannels, g.height * g.width, g.outChannels, g.outHeight * g.outWidth)
         ConvKernels.forEachSlice(g.batch) { _, slice in
-            let chunk = ConvKernels.chunkSize(g, slice: slice.count)
+            let chunk = chunkSize(g, slice: slice.count)
             let direct = chunk == 1 && !isStrided(g)
             let xBlock = direct ? nil : Tensor(uninitialized: [C, chunk * OHW])
             let yBlock = chunk > 1 ? Tensor(uninitialized: [O, chunk * OHW]) : nil
@@ -53,7 +62,7 @@ public enum PointwiseConv {
         let workers = Swift.min(Threads.count, g.batch)
         let privateDW: [Tensor?] = (0..<workers).map { $0 == 0 || dw == nil ? nil : Tensor(zeros: [O * Cg]) }
         ConvKernels.forEachSlice(g.batch) { worker, slice in
-            let chunk = ConvKernels.chunkSize(g, slice: slice.count)
+            let chunk = chunkSize(g, slice: slice.count)
             let direct = chunk == 1 && !isStrided(g)
             let dwTarget = worker == 0 ? dw : privateDW[worker]?.pointer
             let xBlock = direct || dwTarget == nil ? nil : Tensor(uninitialized: [C, chunk * OHW])

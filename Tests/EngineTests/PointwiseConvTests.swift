@@ -6,8 +6,9 @@ final class PointwiseConvTests: XCTestCase {
     override func tearDown() { Threads.set(1) }
 
     static let geometries: [ConvGeometry] = [
-        // one image per GEMM on x itself (H·W ≥ 1024), batch 1 and 3
+        // one image per GEMM on x itself (H·W ≥ 256), batch 1 and 3
         ConvGeometry(batch: 1, inChannels: 5, height: 33, width: 32, outChannels: 7, kernel: (1, 1)),
+        ConvGeometry(batch: 3, inChannels: 4, height: 16, width: 16, outChannels: 5, kernel: (1, 1)),
         ConvGeometry(batch: 3, inChannels: 6, height: 32, width: 35, outChannels: 4, kernel: (1, 1)),
         // small images side by side in one GEMM (gathered blocks), odd sizes
         ConvGeometry(batch: 1, inChannels: 6, height: 5, width: 7, outChannels: 4, kernel: (1, 1)),
