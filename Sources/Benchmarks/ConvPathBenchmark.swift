@@ -26,7 +26,7 @@ public enum ConvPathBenchmark {
         return [
             dw(96, 112, 3, 1), dw(144, 56, 3, 1), dw(96, 112, 3, 2), dw(144, 56, 5, 2), dw(672, 14, 5, 1),
             pw(24, 144, 56, 1, "expand"), pw(144, 24, 56, 1, "project"), pw(80, 480, 14, 1, "expand"), pw(320, 1280, 7, 1, "head"),
-            pw(64, 128, 56, 2, "resnet ds"),
+            pw(64, 128, 56, 2, "resnet ds"), pw(256, 512, 14, 2, "resnet ds"),
         ]
     }
 
