@@ -1,7 +1,11 @@
 import COpenBLAS
 import Dispatch
 
-/// Convolution as im2col + GEMM (OpenBLAS), batch-parallel across threads.
+/// Convolution: the seam every convolution goes through, and its im2col + GEMM (OpenBLAS) path.
+///
+/// `path(for:)` picks a kernel per geometry: depthwise convolutions run the direct `DepthwiseConv`,
+/// unpadded 1×1 convolutions run `PointwiseConv` (GEMM on x itself), everything else im2col + GEMM
+/// below. `fastPaths = false` forces im2col for every geometry (tests, benchmarks).
 ///
 /// Layout: x: [N, C, H, W], w: [O, C/groups, kH, kW], bias: [O], y: [N, O, OH, OW].
 /// The batch is split into one contiguous slice per worker (OpenBLAS at 1 thread inside), and within
@@ -12,9 +16,23 @@ import Dispatch
 /// so backward need not recompute them. Per-worker weight gradients are summed in worker order,
 /// so every run is bit-identical for a given thread count.
 public enum ConvKernels {
-    /// Floats of the column cache: N·groups·Cg·kH·kW·OH·OW.
+    /// The kernel family that runs a convolution.
+    public enum Path: Sendable, Equatable { case im2col, depthwise, pointwise }
+
+    /// When false, every convolution takes the im2col path (to test or time it against the fast paths).
+    nonisolated(unsafe) public static var fastPaths = true
+
+    /// The kernel `forward` and `backward` use for `g`.
+    public static func path(for g: ConvGeometry) -> Path {
+        if !fastPaths { return .im2col }
+        if DepthwiseConv.supports(g) { return .depthwise }
+        if PointwiseConv.supports(g) { return .pointwise }
+        return .im2col
+    }
+
+    /// Floats of the column cache: N·groups·Cg·kH·kW·OH·OW on the im2col path, 0 on the others (they keep none).
     public static func columnBufferSize(_ g: ConvGeometry) -> Int {
-        g.groups * g.patchSize * g.batch * g.outHeight * g.outWidth
+        path(for: g) == .im2col ? g.groups * g.patchSize * g.batch * g.outHeight * g.outWidth : 0
     }
 
     /// Where a chunk's [patch, count·OHW] column block for one group lives in the cache. Chunks are
@@ -28,15 +46,28 @@ public enum ConvKernels {
     /// y = conv(x, w) + bias.
     public static func forward(x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                                y: UnsafeMutablePointer<Float>, _ g: ConvGeometry, columns: UnsafeMutablePointer<Float>? = nil) {
-        slicedForward(x: x, w: w, bias: bias, y: y, g, columns: columns)
+        switch path(for: g) {
+        case .depthwise: DepthwiseConv.forward(x: x, w: w, bias: bias, y: y, g)
+        case .pointwise: PointwiseConv.forward(x: x, w: w, bias: bias, y: y, g)
+        case .im2col: slicedForward(x: x, w: w, bias: bias, y: y, g, columns: columns)
+        }
     }
 
     /// Gradients of `forward`: dx is overwritten (skip with nil), dw and dbias are accumulated (skip with
-    /// nil, e.g. for a frozen layer). `columns` must be the buffer the matching forward filled, or nil.
+    /// nil, e.g. for a frozen layer). `columns` must be the buffer the matching forward filled, or nil
+    /// (the fast paths ignore it).
     public static func backward(x: UnsafePointer<Float>, w: UnsafePointer<Float>, dy: UnsafePointer<Float>,
                                 dx: UnsafeMutablePointer<Float>?, dw: UnsafeMutablePointer<Float>?,
                                 dbias: UnsafeMutablePointer<Float>?, _ g: ConvGeometry, columns: UnsafeMutablePointer<Float>? = nil) {
-        if dx != nil || dw != nil { slicedBackward(x: x, w: w, dy: dy, dx: dx, dw: dw, g, columns: columns) }
+        switch path(for: g) {
+        case .depthwise:
+            if dx != nil || dw != nil || dbias != nil { DepthwiseConv.backward(x: x, w: w, dy: dy, dx: dx, dw: dw, dbias: dbias, g) }
+            return
+        case .pointwise:
+            if dx != nil || dw != nil { PointwiseConv.backward(x: x, w: w, dy: dy, dx: dx, dw: dw, g) }
+        case .im2col:
+            if dx != nil || dw != nil { slicedBackward(x: x, w: w, dy: dy, dx: dx, dw: dw, g, columns: columns) }
+        }
         if let dbias { biasGradient(dy: dy, dbias: dbias, g) }
     }
 

@@ -1,6 +1,6 @@
 import Engine
 
-/// 2-D convolution over NCHW input (im2col + OpenBLAS GEMM; see `ConvKernels`).
+/// 2-D convolution over NCHW input (`ConvKernels`: direct depthwise, 1×1 straight on GEMM, else im2col + GEMM).
 ///
 /// Shapes: x [N, C, H, W] → y [N, O, OH, OW]; weight [O, C/groups, kH, kW]; bias [O].
 /// Padding may be asymmetric (`Padding.same` gives TensorFlow's "SAME"); groups == C is depthwise.
@@ -93,9 +93,9 @@ public final class Conv2d: Layer {
     public func forward(_ x: Tensor) -> Tensor {
         let g = geometry(for: x.shape)
         let y = Tensor(uninitialized: [g.batch, outChannels, g.outHeight, g.outWidth])
-        // In training, keep the im2col matrices for backward when they fit the budget.
+        // In training, keep the im2col matrices for backward when they fit the budget (the fast paths need none).
         let size = ConvKernels.columnBufferSize(g)
-        columns = isTraining && weight.trainable && size <= Self.columnCacheLimit ? Tensor(uninitialized: [size]) : nil
+        columns = isTraining && weight.trainable && size > 0 && size <= Self.columnCacheLimit ? Tensor(uninitialized: [size]) : nil
         ConvKernels.forward(x: x.pointer, w: weight.value.pointer, bias: bias?.value.pointer, y: y.pointer, g, columns: columns?.pointer)
         if isTraining { input = x; geometry = g }
         return y

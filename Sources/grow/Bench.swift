@@ -21,12 +21,15 @@ struct Bench: ParsableCommand {
     @Flag(help: "Print per-layer forward/backward milliseconds of a training step instead.")
     var profile = false
 
-    @Option(help: "Only these workloads (comma-separated): cifar-cnn, resnet18-64, mlp-head, mini-alexnet.")
+    @Flag(help: "Time old (im2col) vs new (direct depthwise, 1×1 on GEMM) convolution paths on EfficientNet-Lite0 layers instead.")
+    var convPaths = false
+
+    @Option(help: "Only these workloads (comma-separated): cifar-cnn, resnet18-64, mlp-head, mini-alexnet; with --conv-paths, layers whose name contains one of these.")
     var only: String?
 
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1; got \(threads).") }
-        if let only {
+        if let only, !convPaths {
             let known = Set(Workload.all.map(\.name))
             for name in only.split(separator: ",") where !known.contains(String(name)) {
                 throw ValidationError("Unknown workload '\(name)'. Choose from: \(known.sorted().joined(separator: ", ")).")
@@ -44,6 +47,13 @@ struct Bench: ParsableCommand {
         Threads.set(threads ?? Threads.defaultCount)
         let selected = only.map { names in Workload.all.filter { names.split(separator: ",").map(String.init).contains($0.name) } }
             ?? Workload.standard
+        if convPaths {
+            let rows = ConvPathBenchmark.measure(threads: threads.map { [$0] } ?? [1, 2], rounds: quick ? 1 : 3, minSeconds: quick ? 0.02 : 0.3,
+                                                 only: only?.split(separator: ",").map(String.init),
+                                                 progress: { FileHandle.standardError.write("running \($0)…\n".data(using: .utf8)!) })
+            print(ConvPathBenchmark.table(rows))
+            return
+        }
         if profile {
             for w in selected {
                 print("\(w.name) (batch \(w.batch), \(Threads.count) threads): layer, forward ms, backward ms")

@@ -1,9 +1,10 @@
 import XCTest
 @testable import Engine
 
-/// im2col+GEMM convolution against the direct seven-loop reference over many geometries.
+/// The convolution seam (fast paths where they apply, and im2col+GEMM forced for every geometry)
+/// against the direct seven-loop reference over many geometries.
 final class ConvKernelTests: XCTestCase {
-    override func tearDown() { Threads.set(1) }
+    override func tearDown() { Threads.set(1); ConvKernels.fastPaths = true }
 
     static let geometries: [ConvGeometry] = [
         // batch 1, odd sizes
@@ -33,8 +34,9 @@ final class ConvKernelTests: XCTestCase {
     ]
 
     func testForwardAndBackwardMatchDirectConvolution() {
-        for threads in [1, 2] {
+        for (threads, fast) in [(1, true), (2, true), (1, false), (2, false)] {
             Threads.set(threads)
+            ConvKernels.fastPaths = fast
             var rng = RNG(seed: 42)
             for (i, g) in Self.geometries.enumerated() {
                 let x = randomTensor([g.batch, g.inChannels, g.height, g.width], &rng)
@@ -44,7 +46,7 @@ final class ConvKernelTests: XCTestCase {
                 let yFast = Tensor(zeros: yShape), ySlow = Tensor(zeros: yShape)
                 ConvKernels.forward(x: x.pointer, w: w.pointer, bias: bias.pointer, y: yFast.pointer, g)
                 ConvReference.forward(x: x.pointer, w: w.pointer, bias: bias.pointer, y: ySlow.pointer, g)
-                assertClose(yFast, ySlow, atol: 1e-4, rtol: 1e-4, "forward #\(i) \(g) T\(threads)")
+                assertClose(yFast, ySlow, atol: 1e-4, rtol: 1e-4, "forward #\(i) \(g) T\(threads) \(ConvKernels.path(for: g))")
 
                 let dy = randomTensor(yShape, &rng)
                 let dxFast = Tensor(shape: x.shape, repeating: 99)  // must be overwritten

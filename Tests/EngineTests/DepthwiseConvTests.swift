@@ -1,0 +1,87 @@
+import XCTest
+@testable import Engine
+
+/// The direct depthwise kernel against the seven-loop reference (forward, dx, dw, dbias).
+final class DepthwiseConvTests: XCTestCase {
+    override func tearDown() { Threads.set(1) }
+
+    static let geometries: [ConvGeometry] = [
+        // EfficientNet-Lite0's four kinds, TF SAME: 3×3 and 5×5, stride 1 and 2, odd and even sizes
+        ConvPathCheck.same(batch: 1, channels: 3, height: 7, width: 5, kernel: 3, stride: 1),
+        ConvPathCheck.same(batch: 3, channels: 2, height: 8, width: 8, kernel: 3, stride: 2),
+        ConvPathCheck.same(batch: 3, channels: 2, height: 11, width: 37, kernel: 5, stride: 1),   // 16- and 8-wide interior + tail
+        ConvPathCheck.same(batch: 1, channels: 3, height: 9, width: 11, kernel: 5, stride: 2),
+        ConvPathCheck.same(batch: 2, channels: 2, height: 10, width: 41, kernel: 5, stride: 2),
+        // dilation 2, and explicit asymmetric padding
+        ConvPathCheck.same(batch: 2, channels: 3, height: 9, width: 9, kernel: 3, stride: 1, dilation: 2),
+        ConvGeometry(batch: 3, inChannels: 2, height: 9, width: 10, outChannels: 2, kernel: (3, 3), stride: (2, 2),
+                     padding: (0, 2, 3, 1), dilation: (2, 2), groups: 2),
+        ConvGeometry(batch: 1, inChannels: 4, height: 6, width: 19, outChannels: 4, kernel: (3, 3), padding: (2, 0, 0, 2), groups: 4),
+        // input smaller than the kernel; padding beyond the kernel's reach (rows and columns of bias only)
+        ConvPathCheck.same(batch: 2, channels: 2, height: 3, width: 2, kernel: 5, stride: 1),
+        ConvPathCheck.same(batch: 1, channels: 2, height: 1, width: 1, kernel: 3, stride: 2),
+        ConvGeometry(batch: 1, inChannels: 2, height: 4, width: 5, outChannels: 2, kernel: (3, 3), padding: (4, 3, 5, 4), groups: 2),
+        // no padding, kernel as large as the input
+        ConvGeometry(batch: 2, inChannels: 3, height: 5, width: 5, outChannels: 3, kernel: (5, 5), groups: 3),
+        // unequal strides, stride 3, non-square kernel, 1×1
+        ConvGeometry(batch: 2, inChannels: 2, height: 9, width: 12, outChannels: 2, kernel: (3, 3), stride: (2, 1), padding: (1, 1, 1, 1), groups: 2),
+        ConvGeometry(batch: 2, inChannels: 2, height: 8, width: 13, outChannels: 2, kernel: (3, 3), stride: (1, 3), padding: (1, 0, 2, 1), groups: 2),
+        ConvGeometry(batch: 1, inChannels: 3, height: 7, width: 20, outChannels: 3, kernel: (3, 5), padding: (1, 1, 2, 2), groups: 3),
+        ConvGeometry(batch: 2, inChannels: 3, height: 4, width: 5, outChannels: 3, kernel: (1, 1), stride: (2, 2), groups: 3),
+        // channel multiplier 2 and 3
+        ConvGeometry(batch: 2, inChannels: 3, height: 7, width: 9, outChannels: 6, kernel: (3, 3), padding: (1, 1, 1, 1), groups: 3),
+        ConvPathCheck.same(batch: 1, channels: 2, height: 9, width: 10, outChannels: 6, kernel: 5, stride: 2),
+        // rows of 32 or more (computed row by row rather than on one flat grid): strided, dilated, padded
+        ConvPathCheck.same(batch: 1, channels: 2, height: 6, width: 70, kernel: 5, stride: 2),
+        ConvGeometry(batch: 2, inChannels: 2, height: 7, width: 36, outChannels: 4, kernel: (3, 3), padding: (1, 3, 0, 4),
+                     dilation: (2, 2), groups: 2),
+        // large enough that forward and backward split over two workers
+        ConvPathCheck.same(batch: 3, channels: 16, height: 40, width: 40, kernel: 3, stride: 1),
+        ConvPathCheck.same(batch: 2, channels: 12, height: 42, width: 42, kernel: 5, stride: 2),
+    ]
+
+    let direct = ConvPathCheck(
+        forward: { x, w, b, y, g in DepthwiseConv.forward(x: x, w: w, bias: b, y: y, g) },
+        backward: { x, w, dy, dx, dw, db, g in DepthwiseConv.backward(x: x, w: w, dy: dy, dx: dx, dw: dw, dbias: db, g) })
+
+    func testDirectKernelMatchesReference() {
+        for threads in [1, 2] {
+            Threads.set(threads)
+            for (i, g) in Self.geometries.enumerated() {
+                XCTAssertTrue(DepthwiseConv.supports(g), "#\(i) \(g) should be depthwise")
+                direct.check(g, seed: UInt64(100 + i), "depthwise #\(i)")
+            }
+        }
+    }
+
+    func testConvKernelsDispatchesDepthwiseUnlessForced() {
+        let g = Self.geometries[1]
+        XCTAssertEqual(ConvKernels.path(for: g), .depthwise)
+        XCTAssertEqual(ConvKernels.columnBufferSize(g), 0, "the direct kernel keeps no im2col cache")
+        ConvKernels.fastPaths = false
+        defer { ConvKernels.fastPaths = true }
+        XCTAssertEqual(ConvKernels.path(for: g), .im2col)
+        XCTAssertGreaterThan(ConvKernels.columnBufferSize(g), 0)
+        // A full convolution with one input channel stays on im2col; so does a grouped non-depthwise one.
+        ConvKernels.fastPaths = true
+        XCTAssertEqual(ConvKernels.path(for: ConvGeometry(batch: 1, inChannels: 1, height: 5, width: 5, outChannels: 4, kernel: (3, 3))), .im2col)
+        XCTAssertEqual(ConvKernels.path(for: ConvGeometry(batch: 1, inChannels: 4, height: 5, width: 5, outChannels: 4, kernel: (3, 3), groups: 2)), .im2col)
+    }
+
+    func testResultsDoNotDependOnThreadCount() {
+        let g = Self.geometries[Self.geometries.count - 2]
+        var rng = RNG(seed: 5)
+        let x = randomTensor([g.batch, g.inChannels, g.height, g.width], &rng)
+        let w = randomTensor([g.outChannels, 1, g.kernelH, g.kernelW], &rng)
+        let dy = randomTensor([g.batch, g.outChannels, g.outHeight, g.outWidth], &rng)
+        var results: [[Float]] = []
+        for threads in [1, 2] {
+            Threads.set(threads)
+            let y = Tensor(zeros: dy.shape), dx = Tensor(zeros: x.shape), dw = Tensor(zeros: w.shape), db = Tensor(zeros: [g.outChannels])
+            DepthwiseConv.forward(x: x.pointer, w: w.pointer, bias: nil, y: y.pointer, g)
+            DepthwiseConv.backward(x: x.pointer, w: w.pointer, dy: dy.pointer, dx: dx.pointer, dw: dw.pointer, dbias: db.pointer, g)
+            results.append(y.array + dx.array + dw.array + db.array)
+        }
+        XCTAssertEqual(results[0], results[1], "depthwise results must be bit-identical for 1 and 2 threads")
+    }
+}
