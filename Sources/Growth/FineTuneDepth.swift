@@ -23,19 +23,23 @@ public enum FineTuneDepth: String, Codable, Sendable, CaseIterable {
         switch self { case .new: []; case .fc7: roles.top.paths; case .fc6: roles.belowTop.paths + roles.top.paths; case .all: nil }
     }
 
-    /// Sets `trainable` and learning-rate multipliers on `model` (a network or its flattened view), freezes the
-    /// statistics of every BatchNorm whose parameters are frozen (frozen layers compute what they computed
-    /// before), and stops backward below the lowest trainable entry. Returns the trainable parameter names.
+    /// Sets `trainable` and learning-rate multipliers on `model` (a network or its flattened view) and stops backward
+    /// below the lowest trainable entry. Returns the trainable parameter names.
+    ///
+    /// BatchNorm policy: pre-trained BatchNorm layers keep their running statistics at every depth (their γ and β
+    /// train when the depth reaches them). A few hundred steps on a few-shot batch cannot re-estimate statistics,
+    /// and training on batch statistics while evaluating on barely-moved running ones mis-scales every unit after
+    /// them. BatchNorm layers that growth created normalise with batch statistics and learn running ones.
     /// Throws when a role names a layer the network does not have, listing the ones it has.
     @discardableResult
     public func apply(to model: Sequential, roles: LayerRoles, newParameters: Set<String>, newLearningRateMultiplier: Float = 10) throws -> [String] {
         let named = model.namedParameters()
         let layers = pretrainedLayers(roles)
         if let layers {
-            let missing = layers.filter { p in !named.contains { $0.name.hasPrefix(p + ".") } && model.flattened().layers.allSatisfy { $0.0 != p } }
+            let leaves = Set(model.flattened().layers.map(\.0))
+            let missing = layers.filter { p in !leaves.contains(p) && !named.contains { $0.name.hasPrefix(p + ".") } }
             if !missing.isEmpty {
-                let available = model.flattened().layers.filter { !$0.1.namedParameters().isEmpty }.map(\.0)
-                throw GrowthError("depth \(rawValue): no layer \(missing.joined(separator: ", ")) in this network; its layers are: \(available.joined(separator: ", "))")
+                throw GrowthError("depth \(rawValue): no layer \(missing.joined(separator: ", ")) in this network; its layers are: \(NetworkSurgery.layerList(model))")
             }
         }
         var trainable: [String] = []
@@ -45,7 +49,10 @@ public enum FineTuneDepth: String, Codable, Sendable, CaseIterable {
             p.lrMultiplier = isNew ? newLearningRateMultiplier : 1
             if p.trainable { trainable.append(name) }
         }
-        for (_, layer) in model.namedLayers() { if let bn = layer as? BatchNorm { bn.freezeStatistics = !bn.weight.trainable } }
+        for (path, layer) in model.namedLayers() {
+            guard let bn = layer as? BatchNorm else { continue }
+            bn.freezeStatistics = !newParameters.contains(path.isEmpty ? "weight" : path + ".weight")
+        }
         // Backward need not go below the first entry that has something to train.
         let floor = model.layers.firstIndex { $0.1.namedParameters().contains { $0.parameter.trainable } } ?? model.layers.count
         model.backwardFloor = floor

@@ -73,9 +73,10 @@ enum NetworkSurgery {
         return lo..<(hi + 1)
     }
 
-    /// The top-level and stage names a user can address, for error messages.
+    /// The layers with parameters a user can address, for error messages (the first 40).
     static func layerList(_ model: Sequential) -> String {
-        model.flattened().layers.filter { !$0.1.namedParameters().isEmpty }.map(\.0).joined(separator: ", ")
+        let names = model.flattened().layers.filter { !$0.1.namedParameters().isEmpty }.map(\.0)
+        return names.prefix(40).joined(separator: ", ") + (names.count > 40 ? ", … (\(names.count) in all; `grow inspect` lists them)" : "")
     }
 
     /// Replaces the leaf at dotted `path` (its parent must be a `Sequential`).
@@ -85,12 +86,13 @@ enum NetworkSurgery {
         parent.replace(parts.last!, with: layer)
     }
 
-    /// A fresh, parameter-free copy of a channel-wise layer that may follow a producer, with `channels` channels
-    /// for BatchNorm (nil when the layer cannot be replicated).
+    /// A fresh copy of a channel-wise layer that may follow a producer, with `channels` channels for BatchNorm
+    /// (nil when the layer cannot be replicated). A new BatchNorm keeps eps but uses momentum 0.1, so its running
+    /// statistics settle within a short fine-tuning (EfficientNet's own 0.01 would need thousands of steps).
     static func freshCopy(_ layer: Layer, channels: Int) -> Layer? {
         switch layer {
         case let r as ReLU: return ReLU(cap: r.cap)
-        case let b as BatchNorm: return BatchNorm(channels, momentum: b.momentum, eps: b.eps)
+        case let b as BatchNorm: return BatchNorm(channels, momentum: 0.1, eps: b.eps)
         case is GlobalAvgPool: return GlobalAvgPool()
         case let p as MaxPool2d: return MaxPool2d(kernel: p.kernel, stride: p.stride, padding: p.padding)
         case let p as AvgPool2d: return AvgPool2d(kernel: p.kernel, stride: p.stride, padding: p.padding)

@@ -155,3 +155,30 @@ final class LegacyCheckpointTests: XCTestCase {
     }
 }
 
+
+/// Grown networks of every ImageNet architecture round-trip through a checkpoint: architecture id, growth log
+/// (replayed before the weights load), weights and the origins map.
+final class ZooCheckpointTests: XCTestCase {
+    override func setUp() { Threads.set(1) }
+
+    func testGrownZooNetworksRoundTrip() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("grow-zoo-ckpt-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var rng = RNG(seed: 2)
+        let x = Tensor(uninitialized: [2, 3, 32, 32])
+        for i in 0..<x.count { x.pointer[i] = rng.uniform() }
+        for (arch, method) in [(EfficientNetLite.descriptor, GrowthMethod.wwa), (ResNet.descriptor(.resnet18), .dwa)] {
+            let base = try GrownNetwork.base(arch, inputShape: [3, 32, 32], classes: 7, seed: 1)
+            let (grown, map) = try base.grow(method.steps(units: 8, classes: 3, initialization: .random, normalize: true, initialScale: 20, seed: 4))
+            let url = dir.appendingPathComponent("\(arch.id).safetensors")
+            try Checkpoint(network: grown, history: [], newParameters: map.newParameters, classNames: ["a", "b", "c"]).save(to: url)
+            let loaded = try Checkpoint.load(from: url)
+            XCTAssertEqual(loaded.network.spec, grown.spec, arch.id)
+            XCTAssertEqual(loaded.network.origins, grown.origins, arch.id)
+            XCTAssertEqual(loaded.classNames, ["a", "b", "c"])
+            grown.model.setTraining(false); loaded.network.model.setTraining(false)
+            XCTAssertEqual(loaded.network.model.forward(x).array, grown.model.forward(x).array, "\(arch.id): identical outputs")
+        }
+    }
+}
