@@ -13,7 +13,7 @@ struct Demo: ParsableCommand {
             Steps: data (grow data fetch) → runs/source-fashion-mnist.safetensors (grow pretrain, once) → \
             grow compare --target animal-mnist --retention fashion-mnist --units-sweep 64,1024 --cumulative mnist-5k.
             With --source efficientnet-lite0: data → grow compare --from efficientnet-lite0 --size \(imagenetSide) \
-            --target animal-mnist --all-depth-only ft,da,wa (the ImageNet source, silhouettes upsampled and made RGB).
+            --target animal-mnist --shots 10 --all-depth-only ft,da,wa (the ImageNet source, silhouettes upsampled and made RGB).
             """)
 
     /// Input side of the ImageNet-source demo.
@@ -61,7 +61,7 @@ struct Demo: ParsableCommand {
         }
         let compare = try Compare.parse(["--from", source, "--size", String(Self.imagenetSide), "--target", "animal-mnist",
                                          "--out", "\(runs)/compare-\(source)-animal-mnist", "--data-dir", dataDir, "--threads", String(Threads.count)]
-                                        + (quick ? ["--quick"] : ["--all-depth-only", "ft,da,wa"]))
+                                        + (quick ? ["--quick"] : ["--shots", "10", "--all-depth-only", "ft,da,wa"]))
         try compare.run()
     }
 }
