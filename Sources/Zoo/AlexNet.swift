@@ -54,12 +54,10 @@ extension AlexNet {
     /// The zoo entry: the paper's AlexNet literally. Roles: classifier `classifier.6`; FC7 = `classifier.4` (Linear)
     /// + `.5` (ReLU), FC6 = `classifier.1` + `.2` (torchvision puts dropout before each FC layer). Depths: fc7
     /// unfreezes `classifier.4`, fc6 `classifier.1` and `.4`, all everything.
-    public static let descriptor = ArchitectureDescriptor(
-        id: "alexnet", title: "AlexNet (torchvision layout; import your own ImageNet weights)",
+    public static let descriptor = ArchitectureDescriptor.torchvision(
+        id: "alexnet", title: "AlexNet",
         roles: LayerRoles(classifier: "classifier.6", top: LayerSpan(parent: "classifier", ["4", "5"]),
                           belowTop: LayerSpan(parent: "classifier", ["1", "2"])),
-        defaultInputShape: [3, 224, 224], minimumInputSide: 63, input: .imagenet,
-        depthGroups: "fc7: classifier.4 · fc6: classifier.1, classifier.4 · all: everything",
-        legacyNames: { TorchvisionStateDict.isIgnored($0) ? nil : $0 },
-        build: { _, classes, seed, initialize in build(classes: classes, seed: seed, randomInit: initialize) })
+        minimumInputSide: 63, depthGroups: "fc7: classifier.4 · fc6: classifier.1, classifier.4 · all: everything",
+        build: { build(classes: $0, seed: $1, randomInit: $2) })
 }

@@ -87,13 +87,11 @@ extension ResNet {
     /// Depths: fc7 unfreezes `layer4`, fc6 `layer3` and `layer4`, all everything.
     public static func descriptor(_ depth: Depth) -> ArchitectureDescriptor {
         let block = NewUnitRecipe.convBlock(kernel: 3, batchNorm: true, activationCap: nil)
-        return ArchitectureDescriptor(
-            id: "resnet\(depth.rawValue)", title: "ResNet-\(depth.rawValue) (torchvision layout; import your own ImageNet weights)",
+        return .torchvision(
+            id: "resnet\(depth.rawValue)", title: "ResNet-\(depth.rawValue)",
             roles: LayerRoles(classifier: "fc", top: LayerSpan(["layer4", "avgpool"]), belowTop: LayerSpan(["layer3"]),
                               topNewUnits: block, belowTopNewUnits: block),
-            defaultInputShape: [3, 224, 224], minimumInputSide: 32, input: .imagenet,
-            depthGroups: "fc7: layer4 · fc6: layer3, layer4 · all: everything",
-            legacyNames: { TorchvisionStateDict.isIgnored($0) ? nil : $0 },
-            build: { _, classes, seed, initialize in build(depth: depth, classes: classes, seed: seed, randomInit: initialize) })
+            minimumInputSide: 32, depthGroups: "fc7: layer4 · fc6: layer3, layer4 · all: everything",
+            build: { build(depth: depth, classes: $0, seed: $1, randomInit: $2) })
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Engine
 import NN
+import Growth
 
 /// torchvision state dicts (`model.state_dict()` saved with `safetensors.torch.save_file`) loaded into
 /// the models built by `AlexNet`, `VGG` and `ResNet`, whose names and shapes equal torchvision's.
@@ -32,5 +33,17 @@ public enum TorchvisionStateDict {
         var out = model.localParameters.map { (prefix + $0.0, $0.1.value) } + model.localBuffers.map { (prefix + $0.0, $0.1) }
         for (name, child) in model.children { out += entries(of: child, prefix: prefix + name + ".") }
         return out
+    }
+}
+
+extension ArchitectureDescriptor {
+    /// A torchvision-layout ImageNet network: RGB at 224 by default, torchvision's preprocessing, external names as
+    /// torchvision's (their `num_batches_tracked` counters ignored), weights brought by the user (`grow import`).
+    static func torchvision(id: String, title: String, roles: LayerRoles, minimumInputSide: Int, depthGroups: String,
+                            build: @escaping @Sendable (_ classes: Int, _ seed: UInt64, _ initialize: Bool) -> Sequential) -> ArchitectureDescriptor {
+        ArchitectureDescriptor(id: id, title: title + " (torchvision layout; import your own ImageNet weights)", roles: roles,
+                               defaultInputShape: [3, 224, 224], minimumInputSide: minimumInputSide, input: .imagenet,
+                               depthGroups: depthGroups, legacyNames: { TorchvisionStateDict.isIgnored($0) ? nil : $0 },
+                               build: { _, classes, seed, initialize in build(classes, seed, initialize) })
     }
 }

@@ -58,12 +58,10 @@ extension VGG {
     /// The zoo entry: the paper's VGG16 literally. Roles: classifier `classifier.6`; FC7 = `classifier.3` (Linear)
     /// + `.4` (ReLU), FC6 = `classifier.0` + `.1`; dropout `.2`/`.5` stays between them. Depths: fc7 unfreezes
     /// `classifier.3`, fc6 `classifier.0` and `.3`, all everything.
-    public static let descriptor = ArchitectureDescriptor(
-        id: "vgg16", title: "VGG16 (torchvision layout; import your own ImageNet weights)",
+    public static let descriptor = ArchitectureDescriptor.torchvision(
+        id: "vgg16", title: "VGG16",
         roles: LayerRoles(classifier: "classifier.6", top: LayerSpan(parent: "classifier", ["3", "4"]),
                           belowTop: LayerSpan(parent: "classifier", ["0", "1"])),
-        defaultInputShape: [3, 224, 224], minimumInputSide: 32, input: .imagenet,
-        depthGroups: "fc7: classifier.3 · fc6: classifier.0, classifier.3 · all: everything",
-        legacyNames: { TorchvisionStateDict.isIgnored($0) ? nil : $0 },
-        build: { _, classes, seed, initialize in build16(classes: classes, seed: seed, randomInit: initialize) })
+        minimumInputSide: 32, depthGroups: "fc7: classifier.3 · fc6: classifier.0, classifier.3 · all: everything",
+        build: { build16(classes: $0, seed: $1, randomInit: $2) })
 }
