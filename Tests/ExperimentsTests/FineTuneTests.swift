@@ -61,3 +61,32 @@ final class FineTuneTests: XCTestCase {
         XCTAssertFalse(outcome.curve.isEmpty)
     }
 }
+
+/// The frozen-trunk feature cache on ImageNet architectures: caching the outputs below the first trainable
+/// layer trains exactly like running the whole network (BatchNorm in the frozen part keeps its statistics).
+final class ZooFeatureCacheTests: XCTestCase {
+    override func setUp() { Threads.set(1) }
+
+    func testCachedFeaturesTrainLikeTheFullNetworkOnImageNetArchitectures() throws {
+        var rng = RNG(seed: 3)
+        let x = Tensor(uninitialized: [12, 3, 32, 32]), tx = Tensor(uninitialized: [6, 3, 32, 32])
+        for t in [x, tx] { for i in 0..<t.count { t.pointer[i] = 2 * rng.uniform() - 1 } }
+        let (y, ty) = ((0..<12).map { $0 % 3 }, (0..<6).map { $0 % 3 })
+        for arch in [EfficientNetLite.descriptor, ResNet.descriptor(.resnet18)] {
+            let source = try GrownNetwork.base(arch, inputShape: [3, 32, 32], classes: 5, seed: 1)
+            var config = FineTuneConfig()
+            // DA: a new head without new BatchNorm (a fresh BatchNorm on batches of 4 amplifies float noise chaotically).
+            config.method = .da; config.units = 8; config.depth = .fc7; config.epochs = 2; config.batchSize = 4; config.learningRate = 0.01
+            let train = TensorBatches(inputs: x, labels: y, batchSize: 4, shuffleSeed: config.seed)
+            let test = TensorBatches(inputs: tx, labels: ty, batchSize: 256, shuffleSeed: nil)
+            let full = try FineTune.run(source: source, config: config, classes: 3, train: train, test: test, cacheFrozenFeatures: false, evaluations: 2)
+            let cached = try FineTune.run(source: source, config: config, classes: 3, train: train, test: test, cacheFrozenFeatures: true, evaluations: 2)
+            for (a, b) in zip(full.network.model.namedParameters(), cached.network.model.namedParameters()) {
+                let d = zip(a.parameter.value.array, b.parameter.value.array).map { abs($0 - $1) }.max() ?? 0
+                // Features computed in other batch sizes: float summation order differs, nothing more.
+                XCTAssertLessThanOrEqual(d, 1e-4, "\(arch.id) \(a.name)")
+            }
+            XCTAssertEqual(full.evaluation.top1, cached.evaluation.top1, arch.id)
+        }
+    }
+}
