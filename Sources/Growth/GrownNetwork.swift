@@ -44,9 +44,16 @@ public final class GrownNetwork {
             throw GrowthError("the spec is for architecture '\(spec.architecture)', not '\(architecture.id)'")
         }
         let base = try architecture.build(inputShape: spec.inputShape, classes: spec.baseClasses, seed: seed, initialize: initialize)
-        var ctx = GrowthContext(model: base, roles: architecture.roles, inputShape: spec.inputShape)
+        var replayed = spec
+        replayed.growth = []
+        var ctx = GrowthContext(model: base, roles: architecture.roles, inputShape: spec.inputShape,
+                                copyOfCurrent: { try Self.twin(architecture, replayed, base) })
         var origins = GrowthMap(identity: base)
-        for step in spec.growth { var s = step; origins = origins.then(try Growth.apply(&s, to: &ctx)) }
+        for step in spec.growth {
+            var s = step
+            origins = origins.then(try Growth.apply(&s, to: &ctx))
+            replayed.growth.append(s)
+        }
         self.init(architecture: architecture, spec: spec, model: base, roles: ctx.roles, origins: origins)
     }
 
@@ -66,17 +73,23 @@ public final class GrownNetwork {
     /// its source in this one, and lists the parameters growth created.
     public func grow(_ steps: [GrowthStep]) throws -> (GrownNetwork, GrowthMap) {
         let copy = try clone()
-        var ctx = GrowthContext(model: copy.model, roles: roles, inputShape: spec.inputShape)
+        var spec = self.spec
+        var ctx = GrowthContext(model: copy.model, roles: roles, inputShape: spec.inputShape,
+                                copyOfCurrent: { [architecture] in try Self.twin(architecture, spec, copy.model) })
         var map = GrowthMap(identity: copy.model)
-        var applied: [GrowthStep] = []
         for step in steps {
             var s = step
             map = map.then(try Growth.apply(&s, to: &ctx))
-            applied.append(s)
+            spec.growth.append(s)
         }
-        var spec = self.spec
-        spec.growth += applied
         return (GrownNetwork(architecture: architecture, spec: spec, model: copy.model, roles: ctx.roles, origins: origins.then(map)), map)
+    }
+
+    /// An independent network of `spec` holding `model`'s current weights.
+    static func twin(_ architecture: any GrowableArchitecture, _ spec: NetworkSpec, _ model: Sequential) throws -> Sequential {
+        let twin = try GrownNetwork(architecture, spec: spec, initialize: false).model
+        try twin.load(Dictionary(uniqueKeysWithValues: model.stateDict().map { ($0.name, $0.tensor) }))
+        return twin
     }
 
     /// The layers a user can address by name (those with parameters, in the flattened order).

@@ -7,6 +7,8 @@ struct GrowthContext {
     let model: Sequential
     var roles: LayerRoles
     let inputShape: [Int]
+    /// An independent copy of `model` as it is now (same structure, same weights): replicas of whole stages come from it.
+    var copyOfCurrent: () throws -> Sequential
 
     /// The `Sequential` at `path` ("" = the model).
     func sequential(at path: String) throws -> Sequential {

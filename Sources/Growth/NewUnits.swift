@@ -6,7 +6,8 @@ import NN
 /// `random`: producer weights Gaussian (std 0.01), zero bias; BatchNorm at its defaults (γ 1, β 0, running
 /// mean 0, variance 1). `copy+rand` and `net2net` (producer layers only): new unit j replicates old unit
 /// `sources[j]` — its incoming weights (into the leading inputs, when the old layer reads fewer), bias and
-/// BatchNorm entries — with Gaussian noise of 0.1 × the old weights' RMS for copy+rand.
+/// BatchNorm entries — with Gaussian noise of 0.1 × the old weights' RMS for copy+rand. A whole stage has no
+/// single producer, so there the replicas are a copy of the stage followed by `GatherChannels(sources)`.
 enum NewUnits {
     struct Made {
         let layers: [(String, Layer)]
@@ -16,7 +17,8 @@ enum NewUnits {
 
     /// `old`: the span's layers without trailing pooling; shapes are per example, [C] or [C, H, W].
     static func build(_ recipe: NewUnitRecipe, old: [(String, Layer)], units s: Int, initialization: NewUnitInit,
-                      inShape: [Int], outShape: [Int], span: LayerSpan, rng: inout RNG) throws -> Made {
+                      inShape: [Int], outShape: [Int], span: LayerSpan, copyOfCurrent: () throws -> Sequential,
+                      rng: inout RNG) throws -> Made {
         let cin = inShape[0], oldUnits = outShape[0]
         let head = old[0].1
         let producer = (head as? ReadLeading)?.inner ?? head
@@ -53,10 +55,8 @@ enum NewUnits {
             return Made(layers: layers, sources: sources)
 
         case let .convBlock(kernel, batchNorm, cap):
-            guard initialization == .random else {
-                throw GrowthError("widen \(span): \(initialization.rawValue) replicates old units one by one, but this layer is a whole stage "
-                                  + "whose units have no single producer; use --init random")
-            }
+            guard initialization == .random else { return try stageReplicas(old, units: s, oldUnits: oldUnits, noise: initialization == .copyRand,
+                                                                            span: span, copyOfCurrent: copyOfCurrent, rng: &rng) }
             guard inShape.count == 3, outShape.count == 3, outShape[1] > 0, inShape[1] % outShape[1] == 0 else {
                 throw GrowthError("widen \(span): a conv block needs [C, H, W] maps whose size divides; got \(inShape) → \(outShape)")
             }
@@ -69,6 +69,31 @@ enum NewUnits {
             layers.append(("act", ReLU(cap: cap)))
             return Made(layers: layers, sources: [])
         }
+    }
+
+    /// Replicas of a whole stage's units: an independent copy of the stage (its weights perturbed by 0.1 × each
+    /// weight tensor's RMS for copy+rand), then the channels `sources` of its output.
+    static func stageReplicas(_ old: [(String, Layer)], units s: Int, oldUnits: Int, noise: Bool, span: LayerSpan,
+                              copyOfCurrent: () throws -> Sequential, rng: inout RNG) throws -> Made {
+        let twin = try copyOfCurrent()
+        guard let parent = twin.layer(at: span.parent) as? Sequential else { throw GrowthError("widen \(span): cannot copy the stage") }
+        var layers = try old.map { name, _ -> (String, Layer) in
+            guard let copy = parent.layer(at: name) else { throw GrowthError("widen \(span): cannot copy \(name)") }
+            return (name, copy)
+        }
+        if noise {
+            for (_, layer) in layers {
+                for (_, sub) in layer.namedLayers() {
+                    let weight = (sub as? Conv2d)?.weight ?? (sub as? Linear)?.weight
+                    guard let w = weight?.value else { continue }
+                    let std = HeadSurgery.copyNoiseStd(w, noise: true)
+                    for i in 0..<w.count { w.pointer[i] += std * rng.normal() }
+                }
+            }
+        }
+        let sources = (0..<s).map { _ in rng.below(oldUnits) }
+        layers.append(("select", GatherChannels(sources)))
+        return Made(layers: layers, sources: sources)
     }
 
     /// New unit j copies old unit sources[j]: weights into the leading inputs of its row, bias; plus noise.

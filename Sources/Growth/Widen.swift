@@ -36,7 +36,7 @@ enum Widen {
 
         return try GrowthMap.tracking(ctx.model) {
             let made = try NewUnits.build(recipe, old: core, units: step.units, initialization: step.initialization,
-                                          inShape: inShape, outShape: coreOut, span: span, rng: &rng)
+                                          inShape: inShape, outShape: coreOut, span: span, copyOfCurrent: ctx.copyOfCurrent, rng: &rng)
             let newBranch = Sequential(made.layers + inside.map { name, layer in (name, NetworkSurgery.freshCopy(layer, channels: step.units)!) })
             let norms = step.normalize ? (L2NormScale(units: oldUnits, initialScale: step.initialScale),
                                           L2NormScale(units: step.units, initialScale: step.initialScale)) : nil

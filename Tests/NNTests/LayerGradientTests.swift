@@ -61,6 +61,13 @@ final class LayerGradientTests: XCTestCase {
         check.check(SelectFeatures(2..<5), input: gaussianTensor([3, 7], seed: 4))
     }
 
+    func testGatherChannelsAndReadLeading() {
+        check.check(GatherChannels([4, 0, 4, 2]), input: gaussianTensor([2, 5, 3, 2], seed: 5))   // repeats add up
+        check.check(GatherChannels([1, 1]), input: gaussianTensor([3, 4], seed: 6))
+        var rng = RNG(seed: 2)
+        check.check(ReadLeading(3, Conv2d(3, 2, kernel: 3, padding: .symmetric(1), rng: &rng)), input: gaussianTensor([2, 5, 4, 4], seed: 7))
+    }
+
     func testFlattenAndContainers() {
         var rng = RNG(seed: 3)
         check.check(Sequential([Conv2d(2, 3, kernel: 3, rng: &rng), Flatten(), Linear(12, 4, rng: &rng)]),
