@@ -21,7 +21,7 @@ struct Bench: ParsableCommand {
     @Flag(help: "Print per-layer forward/backward milliseconds of a training step instead.")
     var profile = false
 
-    @Option(help: "Only these workloads (comma-separated): cifar-cnn, resnet18-64, mlp-head, mini-alexnet.")
+    @Option(help: "Only these workloads (comma-separated): cifar-cnn, resnet18-64, mlp-head (the default), mini-alexnet, efficientnet-lite0-224, efficientnet-lite0-112, resnet18-224.")
     var only: String?
 
     func validate() throws {
@@ -66,9 +66,9 @@ struct Bench: ParsableCommand {
             print(String(data: try encoder.encode(report), encoding: .utf8)!)
         } else {
             print("threads: \(Threads.count)   OpenBLAS core: \(Threads.blasCore)   SGEMM 1024³: \(String(format: "%.1f", gflops)) GFLOP/s")
-            print("workload        batch   train img/s   inference img/s")
+            print("workload                  batch   train img/s   inference img/s")
             for r in results {
-                print(r.name.padding(toLength: 14, withPad: " ", startingAt: 0)
+                print(r.name.padding(toLength: 24, withPad: " ", startingAt: 0)
                       + String(format: "%7d %13.1f %17.1f", r.batch, r.trainImagesPerSecond, r.inferenceImagesPerSecond))
             }
         }
