@@ -58,7 +58,9 @@ def main():
                               ("torch", [a.python, "bench/pytorch_reference.py", "--threads", str(t), "--json"] + only)]:
                 result, other, steal = run(cmd)
                 worst_other = max(worst_other, other + steal)
-                print(f"threads {t} round {r + 1} {name}: other load {100 * other:.1f}%, steal {100 * steal:.1f}%", file=sys.stderr)
+                rates = ", ".join(f"{w['name']} {w['train_images_per_s']:.1f}/{w['inference_images_per_s']:.1f}" for w in result["workloads"])
+                print(f"threads {t} round {r + 1} {name}: other load {100 * other:.1f}%, steal {100 * steal:.1f}%"
+                      f" (train/inference img/s: {rates})", file=sys.stderr)
                 for w in result["workloads"]:
                     if name == "grow" and w["name"] not in order:
                         order.append(w["name"])
