@@ -4,9 +4,12 @@
 For each thread count, runs both programs alternately ROUNDS times and keeps, per workload, the best
 training and inference rate of each (best-of reduces the effect of a noisy neighbour on a shared VM).
 Around every run it samples /proc/stat and reports how much CPU time *other* processes (and the
-hypervisor, as steal) took, so contaminated rounds can be spotted. Prints a Markdown table.
+hypervisor, as steal) took, so contaminated rounds can be spotted. Prints a Markdown table, with the
+CPU's model name above it.
 
 Usage: python3 bench/compare.py [--rounds 3] [--threads 1,2] [--grow .build/release/grow] [--python PY]
+                                [--only efficientnet-lite0-224,efficientnet-lite0-112,resnet18-224]
+(--only is passed to both programs; without it each runs its default workloads.)
 """
 import argparse, json, os, subprocess, sys
 
@@ -29,34 +32,51 @@ def run(cmd):
     steal = (after_steal - before_steal) / max(elapsed, 1)
     return json.loads(out), other, steal
 
+def cpu_model():
+    """The `model name` of /proc/cpuinfo (what lscpu shows as Model name)."""
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return "unknown CPU"
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--threads", default="1,2")
     p.add_argument("--grow", default=".build/release/grow")
     p.add_argument("--python", default=sys.executable)
+    p.add_argument("--only", help="comma-separated workloads, passed to both programs")
     a = p.parse_args()
+    only = ["--only", a.only] if a.only else []
     rows = []
     for t in [int(x) for x in a.threads.split(",")]:
-        best = {}
+        best, order = {}, []  # order: workloads as grow reports them
         worst_other = 0.0
         for r in range(a.rounds):
-            for name, cmd in [("grow", [a.grow, "bench", "--threads", str(t), "--json"]),
-                              ("torch", [a.python, "bench/pytorch_reference.py", "--threads", str(t), "--json"])]:
+            for name, cmd in [("grow", [a.grow, "bench", "--threads", str(t), "--json"] + only),
+                              ("torch", [a.python, "bench/pytorch_reference.py", "--threads", str(t), "--json"] + only)]:
                 result, other, steal = run(cmd)
                 worst_other = max(worst_other, other + steal)
-                print(f"threads {t} round {r + 1} {name}: other load {100 * other:.1f}%, steal {100 * steal:.1f}%", file=sys.stderr)
+                rates = ", ".join(f"{w['name']} {w['train_images_per_s']:.1f}/{w['inference_images_per_s']:.1f}" for w in result["workloads"])
+                print(f"threads {t} round {r + 1} {name}: other load {100 * other:.1f}%, steal {100 * steal:.1f}%"
+                      f" (train/inference img/s: {rates})", file=sys.stderr)
                 for w in result["workloads"]:
+                    if name == "grow" and w["name"] not in order:
+                        order.append(w["name"])
                     k = (name, w["name"])
                     b = best.setdefault(k, [0.0, 0.0])
                     b[0] = max(b[0], w["train_images_per_s"]); b[1] = max(b[1], w["inference_images_per_s"])
                 k = (name, "sgemm")
                 best[k] = [max(best.get(k, [0, 0])[0], result["sgemm_gflops"]), 0]
-        for w in ["cifar-cnn", "resnet18-64", "mlp-head"]:
+        for w in order:
+            if ("torch", w) not in best:
+                continue  # e.g. mini-alexnet, which has no PyTorch twin
             g, q = best[("grow", w)], best[("torch", w)]
             rows.append(f"| {w} | {t} | {g[0]:.1f} | {q[0]:.1f} | {g[0] / q[0]:.2f}× | {g[1]:.1f} | {q[1]:.1f} | {g[1] / q[1]:.2f}× |")
         rows.append(f"| SGEMM 1024³ GFLOP/s | {t} | {best[('grow', 'sgemm')][0]:.1f} | {best[('torch', 'sgemm')][0]:.1f} | | | | |")
         print(f"threads {t}: worst other+steal load during a run {100 * worst_other:.1f}%", file=sys.stderr)
+    print(f"CPU: {cpu_model()}, {os.cpu_count()} logical CPUs\n")
     print("| workload | threads | GrowingBrain train img/s | PyTorch train img/s | ratio | GrowingBrain inference img/s | PyTorch inference img/s | ratio |")
     print("|---|---|---:|---:|---:|---:|---:|---:|")
     print("\n".join(rows))

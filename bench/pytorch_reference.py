@@ -2,7 +2,7 @@
 """CPU PyTorch reference benchmark, mirroring `grow bench --json`.
 
 Usage:
-    python bench/pytorch_reference.py [--threads T] [--json] [--quick]
+    python bench/pytorch_reference.py [--threads T] [--json] [--quick] [--only A,B]
 
 Workloads (float32, NCHW, random inputs/labels, fixed seed):
     cifar-cnn    batch 64,  3x32x32 -> 10 classes
@@ -12,13 +12,20 @@ Workloads (float32, NCHW, random inputs/labels, fixed seed):
     resnet18-64  batch 32,  3x64x64 -> 1000 classes, torchvision-layout
                  ResNet-18 (BasicBlock, [2,2,2,2], written here, no torchvision)
     mlp-head     batch 128, 4096 -> linear(4096->1024)-ReLU-linear(1024->100)
+  Large (only with --only, like `grow bench`), 1000 classes:
+    efficientnet-lite0-224  batch 16, 3x224x224 -> EfficientNet-Lite0 as in
+                 Sources/Zoo/EfficientNetLite.swift (TF "SAME" padding,
+                 ReLU6, no squeeze-excitation, dropout 0.2), written here
+    efficientnet-lite0-112  batch 32, 3x112x112 -> the same network
+    resnet18-224 batch 16, 3x224x224 -> the ResNet-18 above
 
 Training images/s: zero_grad + forward + CrossEntropy + backward +
 SGD(lr 0.01, momentum 0.9) step, model in train mode.
 Inference images/s: model in eval mode under torch.no_grad(), forward only.
 Each measurement: 3 warm-up steps, then 3 timing rounds, each running whole
 steps until at least ~1 s has elapsed (~0.15 s with --quick); the best round
-is reported. sgemm: 1024x1024x1024 float32 torch.mm, 2*n^3 flops, best of
+is reported. The large workloads take 1 warm-up step and the best of 2 single
+steps (as `grow bench` times them). sgemm: 1024x1024x1024 float32 torch.mm, 2*n^3 flops, best of
 several timed batches.
 
 With --json exactly one JSON object is written to stdout:
@@ -128,6 +135,81 @@ def resnet18():
     return ResNet(BasicBlock, [2, 2, 2, 2], num_classes=1000)
 
 
+class TFSameConv2d(nn.Conv2d):
+    """Bias-free Conv2d with TensorFlow "SAME" padding: the output side is
+    ceil(input / stride) and an odd total padding puts the extra pixel at the
+    bottom/right. Symmetric cases use the convolution's own padding."""
+
+    def __init__(self, cin, cout, kernel, stride=1, groups=1):
+        super().__init__(cin, cout, kernel, stride=stride, groups=groups,
+                         bias=False)
+
+    def forward(self, x):
+        k, s = self.kernel_size[0], self.stride[0]
+        # (before, after) per spatial side, H then W
+        sides = []
+        for n in x.shape[2:]:
+            total = max((-(-n // s) - 1) * s + k - n, 0)
+            sides.append((total // 2, total - total // 2))
+        if all(a == b for a, b in sides):
+            return F.conv2d(x, self.weight, None, self.stride,
+                            (sides[0][0], sides[1][0]), 1, self.groups)
+        (top, bottom), (left, right) = sides
+        return F.conv2d(F.pad(x, (left, right, top, bottom)), self.weight,
+                        None, self.stride, 0, 1, self.groups)
+
+
+def lite_bn(c):
+    return nn.BatchNorm2d(c, eps=1e-3, momentum=0.01)
+
+
+class LiteBlock(nn.Module):
+    """MBConv without squeeze-excitation: [1x1 expand-BN-ReLU6],
+    kxk depthwise-BN-ReLU6, 1x1 project-BN; input added when shapes match."""
+
+    def __init__(self, cin, cout, kernel, stride, expand):
+        super().__init__()
+        hidden = cin * expand
+        layers = []
+        if expand != 1:
+            layers += [TFSameConv2d(cin, hidden, 1), lite_bn(hidden),
+                       nn.ReLU6(inplace=True)]
+        layers += [TFSameConv2d(hidden, hidden, kernel, stride, groups=hidden),
+                   lite_bn(hidden), nn.ReLU6(inplace=True),
+                   TFSameConv2d(hidden, cout, 1), lite_bn(cout)]
+        self.body = nn.Sequential(*layers)
+        self.residual = stride == 1 and cin == cout
+
+    def forward(self, x):
+        return self.body(x) + x if self.residual else self.body(x)
+
+
+# EfficientNet-Lite0 stages: repeats, kernel, first stride, expand, in, out
+LITE0_STAGES = [(1, 3, 1, 1, 32, 16), (2, 3, 2, 6, 16, 24),
+                (2, 5, 2, 6, 24, 40), (3, 3, 2, 6, 40, 80),
+                (3, 5, 1, 6, 80, 112), (4, 5, 2, 6, 112, 192),
+                (1, 3, 1, 6, 192, 320)]
+
+
+def efficientnet_lite0(num_classes=1000):
+    """Stem 3x3/2 3->32, 16 blocks, head 1x1 320->1280, average pool,
+    dropout 0.2, linear 1280->classes; convolutions He-normal."""
+    layers = [TFSameConv2d(3, 32, 3, 2), lite_bn(32), nn.ReLU6(inplace=True)]
+    for repeats, kernel, stride, expand, cin, cout in LITE0_STAGES:
+        for r in range(repeats):
+            layers.append(LiteBlock(cin if r == 0 else cout, cout, kernel,
+                                    stride if r == 0 else 1, expand))
+    layers += [TFSameConv2d(320, 1280, 1), lite_bn(1280),
+               nn.ReLU6(inplace=True), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+               nn.Dropout(0.2), nn.Linear(1280, num_classes)]
+    model = nn.Sequential(*layers)
+    for m in model.modules():
+        if isinstance(m, nn.Conv2d):
+            nn.init.kaiming_normal_(m.weight, mode="fan_out",
+                                    nonlinearity="relu")
+    return model
+
+
 def mlp_head():
     return nn.Sequential(nn.Linear(4096, 1024), nn.ReLU(inplace=True),
                          nn.Linear(1024, 100))
@@ -139,6 +221,14 @@ WORKLOADS = [
     ("resnet18-64", resnet18, 32, (3, 64, 64), 1000),
     ("mlp-head", mlp_head, 128, (4096,), 100),
 ]
+DEFAULT = [w[0] for w in WORKLOADS]
+LARGE = [
+    ("efficientnet-lite0-224", efficientnet_lite0, 16, (3, 224, 224), 1000),
+    ("efficientnet-lite0-112", efficientnet_lite0, 32, (3, 112, 112), 1000),
+    ("resnet18-224", resnet18, 16, (3, 224, 224), 1000),
+]
+WORKLOADS += LARGE
+LARGE_NAMES = {w[0] for w in LARGE}
 
 
 # --------------------------------------------------------------------------
@@ -169,6 +259,8 @@ def best_rate(step, items_per_step, warmup, rounds, min_round_s):
 
 
 def bench_workload(name, ctor, batch, shape, classes, cfg):
+    if name in LARGE_NAMES:
+        cfg = dict(cfg, warmup=1, rounds=min(cfg["rounds"], 2), min_round_s=0)
     torch.manual_seed(0)
     model = ctor()
     x = torch.randn(batch, *shape)
@@ -222,7 +314,16 @@ def main(argv=None):
                    help="print exactly one JSON object on stdout")
     p.add_argument("--quick", action="store_true",
                    help="short timing rounds (smoke test)")
+    p.add_argument("--only", default=",".join(DEFAULT),
+                   help="comma-separated workloads (default: %(default)s; "
+                        "also " + ", ".join(sorted(LARGE_NAMES)) + ")")
     args = p.parse_args(argv)
+    known = {w[0] for w in WORKLOADS}
+    selected = args.only.split(",")
+    unknown = [n for n in selected if n not in known]
+    if unknown:  # e.g. grow's mini-alexnet, which has no twin here
+        log(f"skipping workload(s) without a PyTorch version: "
+            f"{', '.join(unknown)} (known: {', '.join(w[0] for w in WORKLOADS)})")
 
     torch.set_num_threads(args.threads)
     try:
@@ -243,6 +344,8 @@ def main(argv=None):
     log(f"  sgemm 1024^3: {sgemm:.1f} GFLOP/s")
     results = []
     for name, ctor, batch, shape, classes in WORKLOADS:
+        if name not in selected:
+            continue
         r = bench_workload(name, ctor, batch, shape, classes, cfg)
         log(f"  {name}: train {r['train_images_per_s']:.1f} img/s, "
             f"inference {r['inference_images_per_s']:.1f} img/s")
@@ -258,10 +361,10 @@ def main(argv=None):
         print()
         print(f"{report['framework']}  threads={args.threads}  "
               f"sgemm(1024^3)={sgemm:.1f} GFLOP/s")
-        print(f"{'workload':<14}{'batch':>6}{'train img/s':>14}"
+        print(f"{'workload':<24}{'batch':>6}{'train img/s':>14}"
               f"{'infer img/s':>14}")
         for r in results:
-            print(f"{r['name']:<14}{r['batch']:>6}"
+            print(f"{r['name']:<24}{r['batch']:>6}"
                   f"{r['train_images_per_s']:>14.1f}"
                   f"{r['inference_images_per_s']:>14.1f}")
     return 0

@@ -24,7 +24,7 @@ struct Bench: ParsableCommand {
     @Flag(help: "Time old (im2col) vs new (direct depthwise, 1×1 on GEMM) convolution paths on EfficientNet-Lite0 layers instead.")
     var convPaths = false
 
-    @Option(help: "Only these workloads (comma-separated): cifar-cnn, resnet18-64, mlp-head, mini-alexnet; with --conv-paths, layers whose name contains one of these.")
+    @Option(help: "Only these workloads (comma-separated): cifar-cnn, resnet18-64, mlp-head (the default), mini-alexnet, efficientnet-lite0-224, efficientnet-lite0-112, resnet18-224; with --conv-paths, layers whose name contains one of these.")
     var only: String?
 
     func validate() throws {
@@ -76,9 +76,9 @@ struct Bench: ParsableCommand {
             print(String(data: try encoder.encode(report), encoding: .utf8)!)
         } else {
             print("threads: \(Threads.count)   OpenBLAS core: \(Threads.blasCore)   SGEMM 1024³: \(String(format: "%.1f", gflops)) GFLOP/s")
-            print("workload        batch   train img/s   inference img/s")
+            print("workload                  batch   train img/s   inference img/s")
             for r in results {
-                print(r.name.padding(toLength: 14, withPad: " ", startingAt: 0)
+                print(r.name.padding(toLength: 24, withPad: " ", startingAt: 0)
                       + String(format: "%7d %13.1f %17.1f", r.batch, r.trainImagesPerSecond, r.inferenceImagesPerSecond))
             }
         }
