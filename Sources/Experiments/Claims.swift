@@ -11,16 +11,49 @@ public struct ClaimCheck: Codable, Sendable {
     public let evidence: String
 }
 
-/// Checks claims on paired differences over seeds (every seed shares its few-shot draw across methods):
-/// "A beats B" holds when the 95 % interval of the mean difference lies above 0, is not held when the
-/// mean difference is ≤ 0, and is inconclusive otherwise.
+/// The three kinds of comparison a claim makes, each judged on the 95 % interval [lo, hi] of a paired
+/// difference d = A − B (per seed, so every seed's few-shot draw is shared), with an equivalence margin m.
+/// Only an interval wholly on one side decides; anything else is inconclusive.
+public enum ClaimTest: Sendable {
+    /// "A beats B": held when lo > 0; not held when hi ≤ 0.
+    case beats
+    /// "A is at least as good as B": held when lo > −m; not held when hi < −m.
+    case atLeastAsGood
+    /// "A is no better than B": held when hi < +m; not held when lo > +m.
+    case noBetter
+
+    public func verdict(_ d: Summary, margin m: Double) -> ClaimCheck.Verdict {
+        guard d.n >= 2, d.lower.isFinite, d.upper.isFinite else { return .inconclusive }
+        switch self {
+        case .beats: return d.lower > 0 ? .held : d.upper <= 0 ? .notHeld : .inconclusive
+        case .atLeastAsGood: return d.lower > -m ? .held : d.upper < -m ? .notHeld : .inconclusive
+        case .noBetter: return d.upper < m ? .held : d.lower > m ? .notHeld : .inconclusive
+        }
+    }
+
+    /// The rule in words, for the report.
+    public static func rules(margin m: Double) -> String {
+        let p = String(format: "%.1f", 100 * m)
+        return "Every verdict reads the 95 % interval (Student t over seeds) of a paired difference A − B: "
+            + "\"A beats B\" is held when the interval lies above 0 and not held when it lies at or below 0; "
+            + "\"A is at least as good as B\" is held when it lies above −\(p) points (the equivalence margin) and not held when it lies below −\(p); "
+            + "\"A is no better than B\" is held when it lies below +\(p) and not held when it lies above +\(p). "
+            + "An interval that straddles the line is inconclusive, and so is every claim with fewer than 2 seeds. "
+            + "A claim made of several comparisons is held when all are held, not held when any is not held, inconclusive otherwise."
+    }
+}
+
+/// Checks the paper's claims on paired differences over seeds with the rules of `ClaimTest`.
 public struct ClaimChecker {
     let runs: [RunResult]
     let depths: [FineTuneDepth]
+    /// Equivalence margin for "at least as good" / "no better than", as a fraction (0.01 = 1 point).
+    public let margin: Double
 
     public init(_ results: ComparisonResults) {
         runs = results.runs
         depths = results.config.depths
+        margin = results.config.equivalenceMargin
     }
 
     func values(_ variant: String, _ depth: FineTuneDepth, study: String = "grid", _ key: (RunResult) -> Double? = { $0.top1 }) -> [UInt64: Double] {
@@ -35,71 +68,53 @@ public struct ClaimChecker {
         return seeds.isEmpty ? nil : Summary(seeds.map { a[$0]! - b[$0]! })
     }
 
-    static func verdict(_ d: Summary) -> ClaimCheck.Verdict { d.lower > 0 ? .held : d.mean <= 0 ? .notHeld : .inconclusive }
-
     static func describe(_ d: Summary) -> String {
         d.n < 2 ? String(format: "%+.1f points (1 seed)", 100 * d.mean)
             : String(format: "%+.1f points (95%% CI %+.1f … %+.1f, %d seeds)", 100 * d.mean, 100 * d.lower, 100 * d.upper, d.n)
     }
 
-    /// Combines per-depth verdicts: all held → held; any not held → not held; else inconclusive.
+    /// Combines the verdicts of a claim's parts: all held → held; any not held → not held; else inconclusive.
     static func combine(_ vs: [ClaimCheck.Verdict]) -> ClaimCheck.Verdict {
         if vs.isEmpty { return .notTested }
         if vs.allSatisfy({ $0 == .held }) { return .held }
         return vs.contains(.notHeld) ? .notHeld : .inconclusive
     }
 
-    /// "a beats b" at each of `depths`.
-    func beats(_ a: String, _ b: String, at depths: [FineTuneDepth], number: Int, claim: String) -> ClaimCheck {
-        var verdicts: [ClaimCheck.Verdict] = [], parts: [String] = []
-        for depth in depths {
-            guard let d = difference(values(a, depth), values(b, depth)) else { continue }
-            verdicts.append(Self.verdict(d))
-            parts.append("\(depth.label): \(label(a)) − \(label(b)) = \(Self.describe(d))")
+    /// One comparison of a claim: its verdict and its evidence line.
+    struct Part { let verdict: ClaimCheck.Verdict; let evidence: String }
+
+    func part(_ test: ClaimTest, _ d: Summary, _ what: String) -> Part {
+        Part(verdict: test.verdict(d, margin: margin), evidence: "\(what) = \(Self.describe(d))")
+    }
+
+    func claim(_ number: Int, _ text: String, _ parts: [Part], missing: String) -> ClaimCheck {
+        ClaimCheck(number: number, claim: text, verdict: Self.combine(parts.map(\.verdict)),
+                   evidence: parts.isEmpty ? missing : parts.map(\.evidence).joined(separator: "; "))
+    }
+
+    /// `test` of a against b at each of `depths` (the depths both were run at).
+    func compare(_ test: ClaimTest, _ a: String, _ b: String, at depths: [FineTuneDepth]) -> [Part] {
+        depths.compactMap { depth in
+            difference(values(a, depth), values(b, depth)).map { part(test, $0, "\(depth.label): \(label(a)) − \(label(b))") }
         }
-        return ClaimCheck(number: number, claim: claim, verdict: Self.combine(verdicts), evidence: parts.isEmpty ? "methods not in the grid" : parts.joined(separator: "; "))
     }
 
     func label(_ key: String) -> String { MethodVariant.named(key)?.label ?? key }
 
-    /// With one seed there is no spread to judge a difference by, so every tested claim is inconclusive.
     public func check() -> [ClaimCheck] {
-        let checks = unguardedChecks()
-        guard Set(runs.map(\.seed)).count < 2 else { return checks }
-        return checks.map { c in
-            c.verdict == .notTested ? c : ClaimCheck(number: c.number, claim: c.claim, verdict: .inconclusive, evidence: c.evidence + " — one seed only")
-        }
-    }
-
-    func unguardedChecks() -> [ClaimCheck] {
+        let all = [FineTuneDepth.all].filter(depths.contains)
         var out: [ClaimCheck] = []
-        out.append(beats("wa", "ft", at: depths, number: 1, claim: "WA with separate L2 normalisation and learned scales beats classic fine-tuning at every depth."))
-
-        // 2: WA without normalisation is no better than FT (holds unless an ablation is clearly better).
-        var v2: [ClaimCheck.Verdict] = [], e2: [String] = []
-        for ablation in ["wa-rand", "wa-copy+rand"] {
-            for depth in depths {
-                guard let d = difference(values(ablation, depth), values("ft", depth)) else { continue }
-                v2.append(d.lower > 0 ? .notHeld : d.mean <= 0 ? .held : .inconclusive)
-                e2.append("\(depth.label): \(label(ablation)) − FT = \(Self.describe(d))")
-            }
-        }
-        out.append(ClaimCheck(number: 2, claim: "WA without normalisation (rand, copy+rand) is no better than classic fine-tuning.",
-                              verdict: Self.combine(v2), evidence: e2.isEmpty ? "ablations not in the grid" : e2.joined(separator: "; ")))
-        out.append(beats("da-nonorm", "ft", at: [.all].filter(depths.contains), number: 3, claim: "DA beats classic fine-tuning even without normalisation (depth All)."))
-
-        // 4: widening ≥ deepening at All.
-        if let d = difference(values("wa", .all), values("da", .all)) {
-            let v: ClaimCheck.Verdict = d.upper < 0 ? .notHeld : d.mean >= 0 ? .held : .inconclusive
-            out.append(ClaimCheck(number: 4, claim: "Widening is at least as good as deepening (WA ≥ DA, depth All).", verdict: v, evidence: "WA − DA = \(Self.describe(d))"))
-        }
+        out.append(claim(1, "WA with separate L2 normalisation and learned scales beats classic fine-tuning at every depth — both plain FT and FT with the same normalisation and scaling of FC7 (FT+norm), so the gain is the new units', not the scaling's.",
+                         compare(.beats, "wa", "ft", at: depths) + compare(.beats, "wa", "ft+norm", at: depths), missing: "WA or FT not in the grid"))
+        out.append(claim(2, "WA without normalisation (rand, copy+rand) is no better than classic fine-tuning.",
+                         compare(.noBetter, "wa-rand", "ft", at: depths) + compare(.noBetter, "wa-copy+rand", "ft", at: depths), missing: "ablations not in the grid"))
+        out.append(claim(3, "DA beats classic fine-tuning even without normalisation (depth All).",
+                         compare(.beats, "da-nonorm", "ft", at: all), missing: "DA w/o norm or FT at depth All not in the grid"))
+        out.append(claim(4, "Widening is at least as good as deepening (WA ≥ DA, depth All).",
+                         compare(.atLeastAsGood, "wa", "da", at: all), missing: "WA or DA at depth All not in the grid"))
         out.append(unitRobustness())
-        // 6: DWA does not beat WA; WWA about the best.
-        if let d = difference(values("dwa", .all), values("wa", .all)), let w = difference(values("wwa", .all), values("wa", .all)) {
-            let v: ClaimCheck.Verdict = d.lower > 0 ? .notHeld : (w.upper < 0 ? .notHeld : .held)
-            out.append(ClaimCheck(number: 6, claim: "Combining depth and width (DWA) does not beat WA; widening two layers (WWA) is about the best.",
-                                  verdict: v, evidence: "DWA − WA = \(Self.describe(d)); WWA − WA = \(Self.describe(w))"))
-        }
+        out.append(claim(6, "Combining depth and width (DWA) does not beat WA; widening two layers (WWA) is at least as good as WA (depth All).",
+                         compare(.noBetter, "dwa", "wa", at: all) + compare(.atLeastAsGood, "wwa", "wa", at: all), missing: "DWA, WWA or WA at depth All not in the grid"))
         out.append(deeperIsBetter())
         out.append(perBlock())
         out.append(ClaimCheck(number: 9, claim: "Growing beats a fixed wide network of the same capacity.", verdict: .notTested,
@@ -114,69 +129,57 @@ public struct ClaimChecker {
     func unitRobustness() -> ClaimCheck {
         let sweep = runs.unitStudy
         let counts = Set(sweep.map(\.units)).sorted()
-        guard !counts.isEmpty, !values("ft", .all).isEmpty else {
-            return ClaimCheck(number: 5, claim: "Gains are robust to the number of new units.", verdict: .notTested, evidence: "run with --units-sweep")
-        }
-        var verdicts: [ClaimCheck.Verdict] = [], parts: [String] = []
+        var parts: [Part] = []
         for s in counts {
             for m in ["wa", "da"] {
-                let v = Dictionary(sweep.filter { $0.variant == m && $0.units == s }.map { ($0.seed, $0.top1) },
-                                   uniquingKeysWith: { a, _ in a })
-                guard let d = difference(v, values("ft", .all)) else { continue }
-                verdicts.append(Self.verdict(d))
-                parts.append("\(label(m)) \(s) units − FT = \(Self.describe(d))")
+                let v = Dictionary(sweep.filter { $0.variant == m && $0.units == s }.map { ($0.seed, $0.top1) }, uniquingKeysWith: { a, _ in a })
+                if let d = difference(v, values("ft", .all)) { parts.append(part(.beats, d, "\(label(m)) \(s) units − FT")) }
             }
         }
-        return ClaimCheck(number: 5, claim: "Gains over FT are robust to the number of new units (depth All).", verdict: Self.combine(verdicts), evidence: parts.joined(separator: "; "))
+        return claim(5, "Gains over FT are robust to the number of new units (depth All).", parts, missing: "run with --units-sweep")
     }
 
+    /// 7: All beats New for WA and DA, and WA's gain over FT at New beats its gain at every other depth.
     func deeperIsBetter() -> ClaimCheck {
-        guard depths.contains(.all), depths.contains(.new) else {
-            return ClaimCheck(number: 7, claim: "Fine-tuning more layers is better; WA's largest gain over FT is at New.", verdict: .notTested, evidence: "needs depths New and All")
-        }
-        var verdicts: [ClaimCheck.Verdict] = [], parts: [String] = []
+        let text = "Fine-tuning more layers is better (All > New), and WA's largest gain over FT is at New."
+        guard depths.contains(.all), depths.contains(.new) else { return claim(7, text, [], missing: "needs depths New and All") }
+        var parts: [Part] = []
         for m in ["wa", "da"] {
-            guard let d = difference(values(m, .all), values(m, .new)) else { continue }
-            verdicts.append(Self.verdict(d)); parts.append("\(label(m)) All − New = \(Self.describe(d))")
+            if let d = difference(values(m, .all), values(m, .new)) { parts.append(part(.beats, d, "\(label(m)) All − New")) }
         }
-        if let gNew = difference(values("wa", .new), values("ft", .new)), let gAll = difference(values("wa", .all), values("ft", .all)) {
-            verdicts.append(gNew.mean >= gAll.mean ? .held : .notHeld)
-            parts.append(String(format: "WA − FT: %+.1f at New vs %+.1f at All", 100 * gNew.mean, 100 * gAll.mean))
+        func gain(_ depth: FineTuneDepth) -> [UInt64: Double] {
+            let wa = values("wa", depth), ft = values("ft", depth)
+            var out: [UInt64: Double] = [:]
+            for (seed, a) in wa { if let b = ft[seed] { out[seed] = a - b } }
+            return out
         }
-        return ClaimCheck(number: 7, claim: "Fine-tuning more layers is better (All > New), and WA's largest gain over FT is at New.",
-                          verdict: Self.combine(verdicts), evidence: parts.joined(separator: "; "))
+        let gNew = gain(.new)
+        for depth in depths where depth != .new {
+            if let d = difference(gNew, gain(depth)) { parts.append(part(.beats, d, "(WA − FT at New) − (WA − FT at \(depth.label))")) }
+        }
+        return claim(7, text, parts, missing: "WA, DA or FT at New and All not in the grid")
     }
 
+    /// 8: new block at least as good as the old one; the combination beats the better block.
     func perBlock() -> ClaimCheck {
-        let wa = runs.filter { $0.variant == "wa" && $0.depth == .all && $0.study == "grid" }
-        guard !wa.isEmpty, wa.allSatisfy({ $0.perBlock["old"] != nil && $0.perBlock["new"] != nil }) else {
-            return ClaimCheck(number: 8, claim: "In normalised WA, the new block alone is at least as discriminative as the old, and the combination is best.",
-                              verdict: .notTested, evidence: "WA at depth All not in the grid")
-        }
+        let text = "In normalised WA, the new block alone is at least as discriminative as the old, and the combination beats either block (depth All)."
+        let wa = runs.filter { $0.variant == "wa" && $0.depth == .all && $0.study == "grid" && $0.perBlock["old"] != nil && $0.perBlock["new"] != nil }
+        guard !wa.isEmpty else { return claim(8, text, [], missing: "WA at depth All not in the grid") }
         let newMinusOld = Summary(wa.map { $0.perBlock["new"]! - $0.perBlock["old"]! })
         let combinedMinusBest = Summary(wa.map { $0.top1 - max($0.perBlock["new"]!, $0.perBlock["old"]!) })
-        let v: ClaimCheck.Verdict = newMinusOld.upper < 0 || combinedMinusBest.upper < 0 ? .notHeld
-            : (newMinusOld.mean >= 0 && combinedMinusBest.mean >= 0 ? .held : .inconclusive)
-        return ClaimCheck(number: 8, claim: "In normalised WA, the new block alone is at least as discriminative as the old, and the combination is best.",
-                          verdict: v, evidence: "new − old = \(Self.describe(newMinusOld)); combined − best block = \(Self.describe(combinedMinusBest)) (depth All)")
+        return claim(8, text, [part(.atLeastAsGood, newMinusOld, "new − old"), part(.beats, combinedMinusBest, "combined − better block")], missing: "")
     }
 
     func cumulative() -> ClaimCheck {
         let chained = Dictionary(runs.filter { $0.study == "cumulative-chained" && $0.variant == "wa" }.map { ($0.seed, $0.top1) }, uniquingKeysWith: { a, _ in a })
         let direct = Dictionary(runs.filter { $0.study == "cumulative-direct" && $0.variant == "wa" }.map { ($0.seed, $0.top1) }, uniquingKeysWith: { a, _ in a })
-        guard let d = difference(chained, direct) else {
-            return ClaimCheck(number: 11, claim: "Cumulative growth across related tasks helps.", verdict: .notTested, evidence: "run with --cumulative FIRST_TARGET")
-        }
-        return ClaimCheck(number: 11, claim: "Cumulative growth (source → first target → target) beats direct transfer (WA).",
-                          verdict: Self.verdict(d), evidence: "chained − direct = \(Self.describe(d))")
+        let parts = difference(chained, direct).map { [part(.beats, $0, "chained − direct")] } ?? []
+        return claim(11, "Cumulative growth (source → first target → target) beats direct transfer (WA).", parts, missing: "run with --cumulative FIRST_TARGET")
     }
 
     func retention() -> ClaimCheck {
-        let da = values("da", .all) { $0.retention }, wa = values("wa", .all) { $0.retention }
-        guard let d = difference(da, wa) else {
-            return ClaimCheck(number: 12, claim: "DA forgets less of the source task than WA.", verdict: .notTested, evidence: "run with --retention SOURCE")
-        }
-        return ClaimCheck(number: 12, claim: "DA forgets less of the source task than WA (source accuracy after adapting, depth All).",
-                          verdict: Self.verdict(d), evidence: "DA − WA source accuracy = \(Self.describe(d))")
+        let parts = difference(values("da", .all) { $0.retention }, values("wa", .all) { $0.retention })
+            .map { [part(.beats, $0, "DA − WA source accuracy")] } ?? []
+        return claim(12, "DA forgets less of the source task than WA (source accuracy after adapting, depth All).", parts, missing: "run with --retention SOURCE")
     }
 }

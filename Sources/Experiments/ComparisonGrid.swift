@@ -12,6 +12,8 @@ public struct ComparisonConfig: Codable, Sendable {
     public var shots: Int = 20
     public var testPerClass: Int = 50
     public var seeds: [UInt64] = [1, 2, 3]
+    /// Equivalence margin of the "at least as good" and "no better than" claims, as a fraction (0.01 = 1 point).
+    public var equivalenceMargin: Double = 0.01
     public var variants: [MethodVariant] = MethodVariant.standard
     public var depths: [FineTuneDepth] = FineTuneDepth.allCases
     /// When set, depth All runs only for these method keys (whole-network fine-tuning of a large source is slow);

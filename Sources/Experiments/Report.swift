@@ -31,16 +31,16 @@ public enum Report {
         ] + (r.interrupted ? ["PARTIAL: interrupted by Ctrl-C after \(r.runs.count) of \(c.totalRunCount) runs; tables and claims use the finished runs only."] : [])
     }
 
-    static func claimsMarkdown(_ claims: [ClaimCheck]) -> String {
+    static func claimsMarkdown(_ claims: [ClaimCheck], margin: Double) -> String {
         var s = "## Claims of the paper, checked here\n\n"
-        s += "A claim \"A beats B\" is **held** when the 95 % interval of the paired difference over seeds lies above zero, **not held** when the mean difference is zero or below, **inconclusive** otherwise.\n\n"
+        s += ClaimTest.rules(margin: margin) + "\n\n"
         for c in claims { s += "\(c.number). **\(c.verdict.rawValue)** — \(c.claim) \(c.evidence)\n" }
         return s + "\n"
     }
 
     static func markdown(_ r: ComparisonResults, claims: [ClaimCheck], tables: [ReportTable], plots: [String]) -> String {
         var s = "# Growing a Brain — comparison on \(r.config.target)\n\n" + intro(r).map { "- \($0)" }.joined(separator: "\n") + "\n\n"
-        s += claimsMarkdown(claims)
+        s += claimsMarkdown(claims, margin: r.config.equivalenceMargin)
         s += "## Tables\n\n" + tables.map(\.markdown).joined()
         s += "## Figures\n\n" + plots.map { "![\($0)](plots/\($0))\n" }.joined(separator: "\n")
         return s
@@ -61,7 +61,7 @@ public enum Report {
         <h1>Growing a Brain — comparison on \(esc(r.config.target))</h1>
         <ul>
         """
-        s += intro(r).map { "<li>\(esc($0))</li>" }.joined(separator: "\n") + "</ul>\n<h2>Claims of the paper, checked here</h2>\n<ol>\n"
+        s += intro(r).map { "<li>\(esc($0))</li>" }.joined(separator: "\n") + "</ul>\n<h2>Claims of the paper, checked here</h2>\n<p class=\"note\">\(esc(ClaimTest.rules(margin: r.config.equivalenceMargin)))</p>\n<ol>\n"
         for c in claims {
             let cls = c.verdict.rawValue.replacingOccurrences(of: " ", with: "-")
             s += "<li value=\"\(c.number)\"><span class=\"\(cls)\">\(esc(c.verdict.rawValue))</span> — \(esc(c.claim)) <span class=\"note\">\(esc(c.evidence))</span></li>\n"

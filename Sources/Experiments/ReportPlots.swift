@@ -38,7 +38,7 @@ struct ComparisonPlots {
     }
 
     var perBlock: (String, String)? {
-        let keys = ["wa", "wwa", "wa-rand", "wa-copy+rand", "wa-net2net"].filter { !grid($0, .all).isEmpty && grid($0, .all).allSatisfy { $0.perBlock["old"] != nil } }
+        let keys = ["wa", "wwa", "wa-rand", "wa-copy+rand", "wa-copy"].filter { !grid($0, .all).isEmpty && grid($0, .all).allSatisfy { $0.perBlock["old"] != nil } }
         guard !keys.isEmpty else { return nil }
         func mean(_ runs: [RunResult], _ f: (RunResult) -> Double?) -> Double { Summary(runs.compactMap(f)).mean * 100 }
         let groups = keys.map { k in

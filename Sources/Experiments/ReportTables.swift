@@ -52,8 +52,8 @@ struct ComparisonTables {
     }
 
     var table1: ReportTable? {
-        methodTable(title: "Table 1 — accuracy by fine-tuning depth", keys: ["ft", "da", "wa", "dwa", "wwa"],
-                    note: "All growth with separate L2 normalisation and learned scales (γ₀ = \(results.config.training.initialScale)). \(seeds).")
+        methodTable(title: "Table 1 — accuracy by fine-tuning depth", keys: ["ft", "ft+norm", "da", "wa", "dwa", "wwa"],
+                    note: "All growth with separate L2 normalisation and learned scales (γ₀ = \(results.config.training.initialScale)); FT+norm is FT with FC7 normalised and scaled the same way and no new units, the control for the scaling. \(seeds).")
     }
 
     var meanPerClass: ReportTable? {
@@ -62,8 +62,8 @@ struct ComparisonTables {
     }
 
     var table3: ReportTable? {
-        methodTable(title: "Table 3 — effect of normalisation and scaling", keys: ["ft", "da-nonorm", "da", "wa-rand", "wa-copy+rand", "wa", "wa-net2net"],
-                    note: "w/o norm: new units concatenated as they are; copy+rand: new units copy random old units plus noise; net2net: function-preserving replicas (no normalisation). \(seeds).")
+        methodTable(title: "Table 3 — effect of normalisation and scaling", keys: ["ft", "ft+norm", "da-nonorm", "da", "wa-rand", "wa-copy+rand", "wa-copy", "wa"],
+                    note: "w/o norm: new units concatenated as they are; copy+rand: new units copy random old units plus noise; exact copies: net2net-style replicas without noise (function-preserving only until the classifier is replaced, so on a new task copy+rand with no noise). \(seeds).")
     }
 
     var table2: ReportTable? {
@@ -106,7 +106,7 @@ struct ComparisonTables {
     }
 
     var perBlock: ReportTable? {
-        let keys = ["wa", "wwa", "wa-rand", "wa-copy+rand", "wa-net2net"].filter { !runs($0, .all).isEmpty && runs($0, .all).allSatisfy { $0.perBlock["old"] != nil } }
+        let keys = ["wa", "wwa", "wa-rand", "wa-copy+rand", "wa-copy"].filter { !runs($0, .all).isEmpty && runs($0, .all).allSatisfy { $0.perBlock["old"] != nil } }
         guard !keys.isEmpty else { return nil }
         return ReportTable(title: "Per-block accuracy (paper Fig. 6), depth All",
                            note: "The classifier with the other block's inputs zeroed: old units alone, new units alone, both.",

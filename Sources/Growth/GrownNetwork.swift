@@ -105,6 +105,7 @@ enum Growth {
         case .widen: return try Widen.apply(step, to: &ctx)
         case .deepen: return try Deepen.apply(&step, to: &ctx)
         case .newClassifier: return try NewClassifier.apply(step, to: &ctx)
+        case .normalize: return try NormalizeTop.apply(step, to: &ctx)
         }
     }
 }

@@ -10,7 +10,9 @@ import NN
 /// `normalizePerLocation` keeps it after the block (normalising channels at each location instead).
 /// The consumer — the next layer with parameters — either gets S more inputs (new weights, or for net2net
 /// split copies of the replicated units' weights), or, `consumerReadsNewUnits == false` (WWA's FC6+), keeps
-/// reading only the old units through `ReadLeading`. Old units keep their weights and outputs.
+/// reading only the old units through `ReadLeading`; then the blocks stay raw, so that consumer reads exactly what
+/// it read before, and the layer that reads both blocks normalises them (`normalizeInputBlocks`, WWA's FC7+).
+/// Old units keep their weights and outputs.
 enum Widen {
     static func apply(_ step: GrowthStep, to ctx: inout GrowthContext) throws -> GrowthMap {
         guard step.units > 0 else { throw GrowthError("widen: units must be positive, got \(step.units)") }
@@ -31,14 +33,16 @@ enum Widen {
         let oldUnits = coreOut[0]
         let recipe: NewUnitRecipe = step.target == .belowTop ? ctx.roles.belowTopNewUnits : step.target == .top ? ctx.roles.topNewUnits : .likeProducer
         var rng = RNG(seed: step.seed)
+        let blocksBelow = step.normalizeInputBlocks ? try Self.widenedBlockWidths(below: coreLeaves.lowerBound, leaves, span) : nil
         let blockName = core[0].0
         let blockPath = LayerSpan(parent: span.parent, [blockName]).paths[0]
 
         return try GrowthMap.tracking(ctx.model) {
             let made = try NewUnits.build(recipe, old: core, units: step.units, initialization: step.initialization,
                                           inShape: inShape, outShape: coreOut, span: span, copyOfCurrent: ctx.copyOfCurrent, rng: &rng)
-            let newBranch = Sequential(made.layers + inside.map { name, layer in (name, NetworkSurgery.freshCopy(layer, channels: step.units)!) })
-            let norms = step.normalize ? (L2NormScale(units: oldUnits, initialScale: step.initialScale),
+            let inputNorm = blocksBelow.map { [("input_norm", BlockL2NormScale(blocks: $0, initialScale: step.initialScale) as Layer)] } ?? []
+            let newBranch = Sequential(inputNorm + made.layers + inside.map { name, layer in (name, NetworkSurgery.freshCopy(layer, channels: step.units)!) })
+            let norms = step.normalize && step.consumerReadsNewUnits ? (L2NormScale(units: oldUnits, initialScale: step.initialScale),
                                           L2NormScale(units: step.units, initialScale: step.initialScale)) : nil
             let block = WidenedBlock(old: Sequential(core + inside), new: newBranch, oldNorm: norms?.0, newNorm: norms?.1)
             for (name, _) in (core + inside).dropFirst() { parent.remove(name) }
@@ -47,6 +51,19 @@ enum Widen {
             return try Consumer.feed(ctx.model, after: blockPath, oldUnits: oldUnits, extra: step.units, sources: made.sources,
                                      readsNewUnits: step.consumerReadsNewUnits, net2net: step.initialization == .net2net, rng: &rng)
         }
+    }
+}
+
+extension Widen {
+    /// The block widths of the widened layer whose output reaches leaf `index` through parameter-free layers only.
+    static func widenedBlockWidths(below index: Int, _ leaves: [(String, Layer)], _ span: LayerSpan) throws -> [Int] {
+        var i = index - 1
+        while i >= 0, !(leaves[i].1 is WidenedBlock), leaves[i].1.namedParameters().isEmpty { i -= 1 }
+        guard i >= 0, let block = leaves[i].1 as? WidenedBlock, !block.widths.isEmpty else {
+            throw GrowthError("widen \(span): its new units should read the blocks of a widened layer below it, but none feeds it "
+                              + "(WWA widens the layer below the top first)")
+        }
+        return block.widths
     }
 }
 

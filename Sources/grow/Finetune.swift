@@ -21,7 +21,7 @@ struct Finetune: ParsableCommand {
     @Option(help: "Test examples per class (held out; default: 100 or what the classes allow).")
     var testPerClass: Int?
 
-    @Option(help: "ft, da, wa, dwa or wwa.")
+    @Option(help: "ft, ft+norm (FT with FC7 normalised and scaled, the control), da, wa, dwa or wwa.")
     var method: GrowthMethod = .wa
 
     @Option(help: "The layer WA widens, by name (default: the architecture's top layer, FC7 in the paper); e.g. fc6 or trunk.conv3 in MiniAlexNet. `grow inspect` lists the names.")
@@ -53,6 +53,9 @@ struct Finetune: ParsableCommand {
     func validate() throws {
         if layer != nil && method != .wa {
             throw ValidationError("--layer chooses what WA widens; use it with --method wa (the other methods grow fixed layers).")
+        }
+        if method == .ftNorm && noNorm {
+            throw ValidationError("--method ft+norm is FT with FC7 normalised; --no-norm makes it plain ft, so use --method ft.")
         }
         if initialization == .copyRand && (method == .da) {
             throw ValidationError("--init copy+rand copies old units into a widened layer; use it with wa, dwa or wwa (da adds a fresh layer).")

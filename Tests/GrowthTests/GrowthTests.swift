@@ -113,6 +113,47 @@ final class GrowthTests: XCTestCase {
         XCTAssertEqual((grown.model.layer(at: "fc8") as! Linear).inFeatures, 528)
     }
 
+    /// The paper's WWA: right after growth the old FC7 computes exactly what it did (it reads FC6 raw), FC6's block
+    /// has no normalisation of its own, and only FC7+ reads [FC6, FC6+], each block normalised.
+    func testWWAKeepsTheOldFC7OutputAndNormalisesOnlyWhatFC7PlusReads() throws {
+        let net = try base()
+        let x = input()
+        let h7Before = Sequential(Array(net.model.layers.prefix(7))).forward(x)   // … fc7, relu7
+        let (grown, map) = try net.grow(growthOnly(.wwa, init: .random, normalize: true, units: 16))
+        grown.model.setTraining(false)
+        let fc6 = grown.model.layer(at: "fc6") as! WidenedBlock
+        XCTAssertNil(fc6.oldNorm, "FC6's blocks stay raw: the old FC7 reads FC6's own output")
+        XCTAssertNil(fc6.newNorm)
+        let belowFC7 = Sequential(Array(grown.model.layers.prefix(4))).forward(x)   // trunk, flatten, fc6 block, drop6
+        let fc7 = grown.model.layer(at: "fc7") as! WidenedBlock
+        let oldBlock = fc7.blockOutputs(belowFC7)[0].raw
+        XCTAssertEqual(maxAbsDiff(oldBlock, h7Before), 0, "old FC7 output unchanged by growth")
+        let inputNorm = grown.model.layer(at: "fc7.new.input_norm") as! BlockL2NormScale
+        XCTAssertEqual(inputNorm.widths, [512, 8])
+        XCTAssertTrue(map.newParameters.isSuperset(of: ["fc7.new.input_norm.old_norm.scale", "fc7.new.input_norm.new_norm.scale",
+                                                        "fc7.old_norm.scale", "fc7.new_norm.scale"]))
+        XCTAssertFalse(grown.model.namedParameters().contains { $0.name.hasPrefix("fc6.old_norm") }, "FC6 has no scale of its own")
+    }
+
+    /// FT+norm: FC7's output normalised and scaled as WA's old block is, no new units, FC7 itself untouched.
+    func testFTNormScalesTheTopLayerWithoutNewUnits() throws {
+        let net = try base()
+        let x = input()
+        let h7 = Sequential(Array(net.model.layers.prefix(7))).forward(x)
+        let (grown, map) = try net.grow(growthOnly(.ftNorm, init: .random, normalize: true))
+        grown.model.setTraining(false)
+        XCTAssertEqual(grown.model.layers.map(\.0), ["trunk", "flatten", "fc6", "relu6", "drop6", "fc7", "relu7", "fc7_norm", "drop7", "fc8"])
+        XCTAssertEqual(map.newParameters, ["fc7_norm.scale"])
+        XCTAssertEqual(grown.model.parameterCounts.total, net.model.parameterCounts.total + 512)
+        let y = Sequential(Array(grown.model.layers.prefix(8))).forward(x)
+        for b in 0..<x.shape[0] {
+            let norm = (0..<512).map { y[b, $0] * y[b, $0] }.reduce(0, +).squareRoot()
+            XCTAssertEqual(norm, 20, accuracy: 1e-3)
+            let raw = (0..<512).map { h7[b, $0] * h7[b, $0] }.reduce(0, +).squareRoot()
+            for j in [0, 7, 300] { XCTAssertEqual(y[b, j], 20 * h7[b, j] / raw, accuracy: 1e-4) }
+        }
+    }
+
     func testDWAPutsFCaOnTheWidenedLayer() throws {
         let (grown, _) = try base().grow(growthOnly(.dwa, init: .random, normalize: true, units: 16))
         XCTAssertEqual(grown.model.layers.map(\.0), ["trunk", "flatten", "fc6", "relu6", "drop6", "fc7", "drop7", "fca", "fc8"])

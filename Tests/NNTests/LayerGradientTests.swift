@@ -91,6 +91,21 @@ final class LayerGradientTests: XCTestCase {
         check.check(conv, input: gaussianTensor([2, 4, 3, 2], seed: 2))
     }
 
+    func testBlockL2NormScaleNormalisesEachBlockOnItsOwn() {
+        let fc = BlockL2NormScale(blocks: [4, 3], initialScale: 10)
+        for i in 0..<3 { fc.norms[1].scale.value.pointer[i] = Float(2 + i) }
+        check.check(fc, input: gaussianTensor([3, 7], seed: 3))
+        check.check(BlockL2NormScale(blocks: [2, 3], initialScale: 20), input: gaussianTensor([2, 5, 2, 3], seed: 4))
+        // Each block has norm γ₀ on its own, whatever the other block's scale.
+        let x = gaussianTensor([2, 7], seed: 5), y = BlockL2NormScale(blocks: [4, 3], initialScale: 10).forward(x)
+        for b in 0..<2 {
+            for range in [0..<4, 4..<7] {
+                let norm = range.map { y[b, $0] * y[b, $0] }.reduce(0, +).squareRoot()
+                XCTAssertEqual(norm, 10, accuracy: 1e-4, "block \(range) of example \(b)")
+            }
+        }
+    }
+
     func testSoftmaxCrossEntropyGradient() {
         let logits = gaussianTensor([4, 5], seed: 3, scale: 3)
         let labels = [0, 4, 2, 2]
