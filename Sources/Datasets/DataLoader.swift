@@ -106,14 +106,3 @@ public final class DataLoader: Sendable {
         return ImageBatch(images: images, labels: idx.map { dataset.label(at: $0) }, indices: idx)
     }
 }
-
-/// SplitMix64-style mixing of a seed with two integers: independent streams per (epoch, example).
-func mix(_ seed: UInt64, _ a: UInt64, _ b: UInt64) -> UInt64 {
-    func round(_ x: UInt64) -> UInt64 {
-        var z = x &+ 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    return round(round(round(seed) ^ a) ^ b)
-}

@@ -10,8 +10,9 @@ import Growth
 public struct ComparisonConfig: Codable, Sendable {
     public var target: String
     public var shots: Int = 20
-    public var testPerClass: Int = 50
-    public var seeds: [UInt64] = [1, 2, 3]
+    /// Test images per class; nil: every image not drawn for training, up to 500 per class.
+    public var testPerClass: Int? = nil
+    public var seeds: [UInt64] = [1, 2, 3, 4, 5]
     /// Equivalence margin of the "at least as good" and "no better than" claims, as a fraction (0.01 = 1 point).
     public var equivalenceMargin: Double = 0.01
     public var variants: [MethodVariant] = MethodVariant.standard
@@ -75,6 +76,9 @@ public struct ComparisonResults: Codable, Sendable {
     public var draws: [UInt64: [[Int]]] = [:]
     public var environment: [String: String] = [:]
     public var wallSeconds: Double = 0
+    /// Prepared views per training image (1: no augmentation) and test images, of the last draw.
+    public var viewsPerImage = 1
+    public var testImages = 0
     /// Stopped by Ctrl-C before every run finished.
     public var interrupted = false
 }

@@ -43,6 +43,8 @@ public final class ComparisonRunner {
             mainTargetName = task.name
             results.targetDescription = task.summary.replacingOccurrences(of: ", draw seed \(seed)", with: "")
             results.draws[seed] = task.draw.trainByClass
+            results.viewsPerImage = task.train.viewCount
+            results.testImages = task.test.exampleCount
             let cache = FeatureCache()
             var direct: [String: FineTuneOutcome] = [:]
             for variant in config.variants {
@@ -83,8 +85,8 @@ public final class ComparisonRunner {
 
     func fewShot(_ target: String, shots: Int, seed: UInt64, inputShape: [Int]) throws -> MaterialisedTask {
         let task = try FewShotTask(target: target, shots: shots, testPerClass: config.testPerClass, seed: seed, network: source.network,
-                                   dataDir: config.dataDirectory, augment: false, batchSize: config.training.batchSize)
-        return try MaterialisedTask(task, batchSize: config.training.batchSize, seed: seed)
+                                   dataDir: config.dataDirectory, augment: config.training.augment, batchSize: config.training.batchSize)
+        return try MaterialisedTask(task, views: config.training.views)
     }
 
     func fineTune(_ variant: MethodVariant, depth: FineTuneDepth, seed: UInt64, task: MaterialisedTask, cache: FeatureCache?,
@@ -144,19 +146,19 @@ public final class ComparisonRunner {
     }
 }
 
-/// A few-shot task held in memory (it is small), so every run reads the same tensors.
+/// A few-shot task held in memory (it is small): every training view and the test set, so every run reads the same tensors.
 struct MaterialisedTask {
     let name: String
     let classes: Int
     let classNames: [String]
     let draw: FewShotDraw
     let summary: String
-    let train: TensorBatches
+    let train: ViewBank
     let test: TensorBatches
 
-    init(_ task: FewShotTask, batchSize: Int, seed: UInt64) throws {
-        let (x, y) = try materialise(task.train), (tx, ty) = try materialise(task.test)
-        train = TensorBatches(inputs: x, labels: y, batchSize: batchSize, shuffleSeed: seed)
+    init(_ task: FewShotTask, views: Int) throws {
+        let (tx, ty) = try materialise(task.test)
+        train = try task.viewBank(views: views)
         test = TensorBatches(inputs: tx, labels: ty, batchSize: 256, shuffleSeed: nil)
         name = task.name; classes = task.classes; classNames = task.classNames; draw = task.draw; summary = task.summary
     }

@@ -11,11 +11,13 @@ public struct FewShotTask {
     public let name: String
     public let classNames: [String]
     public let draw: FewShotDraw
-    public let train: BatchSource
+    /// The training examples in draw order: prepared for evaluation by `orderedBatches`, augmented by `batches(epoch:)`.
+    public let trainLoader: DataLoader
+    public let augment: Bool
     public let test: BatchSource
     public var classes: Int { classNames.count }
 
-    /// `testPerClass` nil: up to 100 per class, as many as every class allows.
+    /// `testPerClass` nil: every image not drawn for training, up to 500 per class (as many as every class allows).
     /// Images are prepared for `network` (its architecture's preprocessing at its input size); training images
     /// are augmented only with `augment` (else they are prepared exactly as test images).
     public init(target: String, shots: Int, testPerClass: Int?, seed: UInt64, network: GrownNetwork, dataDir: String,
@@ -25,17 +27,27 @@ public struct FewShotTask {
         // Few-shot training examples come from the training split when there is one.
         let dataset = try source.load(splits.contains(.train) ? .train : .all, dataDir: dataDir)
         let smallest = dataset.classCounts().min() ?? 0
-        let perClass = testPerClass ?? max(1, min(100, smallest - shots))
+        let perClass = testPerClass ?? max(1, min(500, smallest - shots))
         draw = try FewShotSampler.draw(dataset, shots: shots, testPerClass: perClass, seed: seed)
         let fixedSide = (dataset as? any FixedShapeDataset)?.imageShape.height
         let prep = network.preprocessing(augment: augment, imageSize: fixedSide)
         let eval = EvalTransform(network.preprocessing(imageSize: fixedSide))
         let trainTransform: any ExampleTransform = augment ? TrainTransform(prep) : eval
-        train = LoaderSource(DataLoader(dataset, indices: draw.train, batchSize: batchSize, transform: trainTransform,
-                                        evaluationTransform: eval, shuffle: true, seed: seed))
+        trainLoader = DataLoader(dataset, indices: draw.train, batchSize: batchSize, transform: trainTransform,
+                                 evaluationTransform: eval, shuffle: false, seed: seed)
+        self.augment = augment
         test = LoaderSource(DataLoader(dataset, indices: draw.test, batchSize: 256, transform: eval, shuffle: false, seed: seed))
         name = dataset.name
         classNames = dataset.classNames
+    }
+
+    /// The training examples as `views` prepared views each (view 0 unaugmented; 1 view without augmentation),
+    /// fewer if the bank would pass `maxBytes`.
+    public func viewBank(views: Int, maxBytes: Int = 1 << 30) throws -> ViewBank {
+        let bytes = max(1, trainLoader.exampleCount * trainLoader.transform.outputShape.reduce(4, *))
+        let count = augment ? max(1, min(views, maxBytes / bytes)) : 1
+        let passes = try (0..<count).map { v in try LoaderSource.gather(v == 0 ? trainLoader.orderedBatches() : trainLoader.batches(epoch: v)) }
+        return ViewBank(passes: passes)
     }
 
     public var summary: String {

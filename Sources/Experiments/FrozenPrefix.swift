@@ -3,31 +3,45 @@ import NN
 import Training
 
 /// Splits a network whose lower layers are frozen into a fixed feature extractor and a trainable head,
-/// so the extractor's outputs can be computed once per image and reused across epochs (and methods).
+/// so the extractor's outputs can be computed once per training view and reused across steps (and methods).
 ///
-/// The split is after the last *parameterised* frozen layer, so parameter-free layers above it
-/// (dropout, ReLU) stay in the head and keep their training-time behaviour.
+/// The extractor must compute in evaluation mode exactly what it computes in training, so it ends at the
+/// last *parameterised* frozen layer, and earlier at the first stochastic layer (dropout): frozen layers
+/// above a dropout stay in the head, where the dropout keeps its training-time masks as in full training.
+/// Parameter-free layers above the split (ReLU, dropout) likewise stay in the head.
 public struct FrozenPrefix {
     public let extractor: Sequential
     public let head: Sequential
     /// Index in the full model where the head starts.
     public let headStart: Int
 
-    /// nil when nothing at the bottom is frozen (depth All).
+    /// nil when nothing at the bottom is frozen (depth All) or a dropout comes before any frozen parameters.
     public init?(_ model: Sequential) {
         let layers = model.layers
         guard let firstTrainable = layers.firstIndex(where: { $0.1.namedParameters().contains { $0.parameter.trainable } }) else { return nil }
-        let lastFrozenWithParameters = layers.prefix(firstTrainable).lastIndex { !$0.1.namedParameters().isEmpty }
-        guard let last = lastFrozenWithParameters else { return nil }
+        let below = layers.prefix(firstTrainable)
+        let firstStochastic = below.firstIndex { Self.isStochastic($0.1) } ?? firstTrainable
+        guard let last = below.prefix(firstStochastic).lastIndex(where: { !$0.1.namedParameters().isEmpty }) else { return nil }
         headStart = last + 1
         extractor = Sequential(Array(layers.prefix(headStart)))
         head = Sequential(Array(layers.suffix(from: headStart)))
         head.backwardFloor = firstTrainable - headStart   // nothing below the first trainable layer needs a gradient
     }
 
+    /// Whether a layer's training-mode output is random (so it cannot be precomputed).
+    static func isStochastic(_ layer: Layer) -> Bool {
+        layer.namedLayers().contains { $0.layer is Dropout }
+    }
+
     /// Runs the extractor (evaluation mode) over every example of `data` once.
     public func features(of data: BatchSource) throws -> (Tensor, [Int]) {
         extractor.setTraining(false)
         return try data.gathered { extractor.forward($0) }
+    }
+
+    /// Runs the extractor (evaluation mode) over every view of `bank` once.
+    public func features(of bank: ViewBank) throws -> ViewBank {
+        extractor.setTraining(false)
+        return try bank.mapped { extractor.forward($0) }
     }
 }

@@ -23,10 +23,18 @@ public enum Report {
 
     static func intro(_ r: ComparisonResults) -> [String] {
         let c = r.config, t = c.training
+        let optimizer = t.optimizer == .sgd ? "SGD, momentum \(t.momentum)" : "AdamW"
+        let schedule = "decayed ×\(t.decay) after \(Int((100 * t.decayAt).rounded())) % of \(t.budget), batch \(t.batchSize) (every batch full)"
+        let augmentation = r.viewsPerImage > 1
+            ? "augmentation on: \(r.viewsPerImage) prepared views per training image (view 0 unaugmented, the rest random shifts or crops and flips), a view drawn per sample, and frozen layers' outputs computed once per view"
+            : "no augmentation; frozen layers' outputs computed once per image"
+        let testText = c.testPerClass.map { "\($0) test images per class" } ?? "every image not drawn for training as test images (up to 500 per class)"
+        let target = "Target: \(r.targetDescription); \(testText), \(r.testImages) in all"
         return [
             "Source: \(r.sourceDescription).",
-            "Target: \(r.targetDescription); \(c.testPerClass) test images per class, disjoint from training; seeds \(c.seeds.map(String.init).joined(separator: ", ")) (each seed draws its own few-shot subset and initialisation, shared by all methods).",
-            "Training (identical for every method): SGD, momentum \(t.momentum), weight decay \(t.weightDecay), base learning rate \(t.learningRate) for pre-trained layers and ×\(Int(t.newLearningRateMultiplier)) for new parameters, decayed ×\(t.decay) after \(Int(100 * t.decayAt)) % of \(t.epochs) epochs, batch \(t.batchSize); \(t.units) new units (WWA: FC6 +\(t.units / 2), FC7 +\(t.units)); scales γ start at \(t.initialScale); no augmentation, so frozen layers' outputs are computed once and reused.",
+            target + "; seeds \(c.seeds.map(String.init).joined(separator: ", ")) (each seed draws its own few-shot subset, initialisation, dropout masks and views, shared by all methods).",
+            "Training (identical for every method): \(optimizer), weight decay \(t.weightDecay), base learning rate \(t.learningRate) for pre-trained layers and ×\(Int(t.newLearningRateMultiplier)) for new parameters, "
+                + schedule + "; \(t.units) new units (WWA: FC6 +\(t.units / 2), FC7 +\(t.units)); scales γ start at \(t.initialScale); " + augmentation + ".",
             "Environment: " + r.environment.keys.sorted().map { "\($0) \(r.environment[$0]!)" }.joined(separator: ", ") + ".",
         ] + (r.interrupted ? ["PARTIAL: interrupted by Ctrl-C after \(r.runs.count) of \(c.totalRunCount) runs; tables and claims use the finished runs only."] : [])
     }

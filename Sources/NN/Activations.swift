@@ -77,6 +77,17 @@ public final class Dropout: Layer {
     }
 }
 
+extension Layer {
+    /// Gives every `Dropout` in this layer's tree its own stream derived from `seed` and its path, so each
+    /// training run draws its own masks (runs with the same seed draw the same ones).
+    public func reseedDropout(_ seed: UInt64) {
+        for (path, layer) in namedLayers() {
+            guard let dropout = layer as? Dropout else { continue }
+            dropout.rng = RNG(seed: seed).derived("dropout " + path)
+        }
+    }
+}
+
 /// [N, d1, d2, …] → [N, d1·d2·…] (a view, no copy).
 public final class Flatten: Layer {
     public var isTraining = true

@@ -27,6 +27,12 @@ public protocol BatchSource {
     func batches(epoch: Int) -> BatchIterator
     /// Every example once in index order, without augmentation (evaluation, feature caching).
     func orderedBatches() -> BatchIterator
+    /// Passes over the examples that one call of `batches(epoch:)` makes (1, except for a run of augmented views).
+    var epochsPerPass: Double { get }
+}
+
+extension BatchSource {
+    public var epochsPerPass: Double { 1 }
 }
 
 /// In-memory examples served in seeded shuffled (or fixed) order — cached features, small sets, tests.
@@ -53,6 +59,16 @@ public struct TensorBatches: BatchSource {
 
     public func orderedBatches() -> BatchIterator { batches(Array(0..<labels.count)) }
 
+    /// At most `count` of the examples, evenly spaced (every class kept when they are grouped or interleaved by class).
+    public func evenlySpaced(_ count: Int) -> TensorBatches {
+        guard count < labels.count, count > 0 else { return self }
+        let rows = (0..<count).map { $0 * labels.count / count }
+        let width = inputs.count / labels.count
+        let x = Tensor(uninitialized: [count] + Array(inputs.shape.dropFirst()))
+        for (j, i) in rows.enumerated() { (x.pointer + j * width).update(from: inputs.pointer + i * width, count: width) }
+        return TensorBatches(inputs: x, labels: rows.map { labels[$0] }, batchSize: batchSize, shuffleSeed: shuffleSeed)
+    }
+
     func batches(_ order: [Int]) -> BatchIterator {
         let row = inputs.count / Swift.max(labels.count, 1)
         let rest = Array(inputs.shape.dropFirst())
@@ -72,9 +88,15 @@ extension BatchSource {
     /// Every example once (`orderedBatches`), each batch passed through `transform`, gathered into one
     /// tensor with its labels; an empty source gives an empty tensor.
     public func gathered(_ transform: (Tensor) -> Tensor = { $0 }) throws -> (Tensor, [Int]) {
+        try orderedBatches().gathered(transform)
+    }
+}
+
+extension BatchIterator {
+    /// The remaining batches, each passed through `transform`, gathered into one tensor with their labels.
+    public func gathered(_ transform: (Tensor) -> Tensor = { $0 }) throws -> (Tensor, [Int]) {
         var parts: [Tensor] = [], labels: [Int] = []
-        let batches = orderedBatches()
-        while let batch = try batches.next() { parts.append(transform(batch.inputs)); labels += batch.labels }
+        while let batch = try next() { parts.append(transform(batch.inputs)); labels += batch.labels }
         guard let first = parts.first else { return (Tensor(zeros: [0]), []) }
         let all = Tensor(uninitialized: [labels.count] + Array(first.shape.dropFirst()))
         var offset = 0

@@ -63,6 +63,8 @@ public final class Trainer {
         for epoch in 0..<options.epochs {
             model.setTraining(true)
             var lossSum = 0.0, correct = 0, seen = 0
+            // The curve's training loss and accuracy are over the steps since its previous point.
+            var window = (loss: 0.0, correct: 0, seen: 0)
             let batches = data.batches(epoch: epoch)
             while let batch = try batches.next() {
                 if Interrupt.requested { throw Stop.interrupted(step: step) }
@@ -78,10 +80,13 @@ public final class Trainer {
                 afterStep?(step)
                 lossSum += Double(result.loss) * Double(batch.labels.count)
                 correct += result.correct; seen += batch.labels.count
+                window.loss += Double(result.loss) * Double(batch.labels.count); window.correct += result.correct; window.seen += batch.labels.count
                 progress?.update(step: step, epoch: epoch + 1, epochs: options.epochs, loss: lossSum / Double(seen),
                                  accuracy: Double(correct) / Double(seen), images: batch.labels.count)
                 if options.evaluateEvery > 0 && step % options.evaluateEvery == 0 {
-                    try record(epoch: Double(step) / Double(data.batchCount), loss: lossSum / Double(seen), accuracy: Double(correct) / Double(seen), evaluate)
+                    try record(epoch: Double(step) / Double(data.batchCount) * data.epochsPerPass, loss: window.loss / Double(window.seen),
+                               accuracy: Double(window.correct) / Double(window.seen), evaluate)
+                    window = (0, 0, 0)
                 }
             }
             if options.evaluateEvery == 0 {

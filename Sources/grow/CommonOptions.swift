@@ -54,8 +54,17 @@ struct FineTuneOptions: ParsableArguments {
     @Option(help: "Initial value of the scales γ of normalised blocks.")
     var scale: Float = 20
 
-    @Option(help: "Passes over the few-shot training set.")
-    var epochs = 30
+    @Option(help: "Training iterations, every batch full (learning rate ×0.1 after two thirds).")
+    var iterations = 300
+
+    @Option(help: "Train for this many passes over the training images instead of --iterations.")
+    var epochs: Int?
+
+    @Flag(help: "Train on the images as they are (default: random shifts for 28×28 sets, random crops and flips for photos).")
+    var noAugment = false
+
+    @Option(help: "Prepared views per training image when augmenting (view 0 unaugmented); frozen layers run once per view.")
+    var views = 16
 
     @Option(help: "Examples per step.")
     var batchSize = 32
@@ -80,8 +89,8 @@ struct FineTuneOptions: ParsableArguments {
         if let arch, !Zoo.ids.contains(arch) { throw ValidationError("--arch \(arch): the zoo has \(Zoo.ids.joined(separator: ", ")).") }
         if let size, size < 8 { throw ValidationError("--size must be at least 8 pixels.") }
         _ = try parseDataset(target, option: "--target")
-        guard shots > 0, units > 0, epochs > 0, batchSize > 0, learningRate > 0, (weightDecay ?? 0) >= 0 else {
-            throw ValidationError("--shots, --units, --epochs, --batch-size and --lr must be positive, --weight-decay not negative.")
+        guard shots > 0, units > 0, iterations > 0, (epochs ?? 1) > 0, views > 0, batchSize > 0, learningRate > 0, (weightDecay ?? 0) >= 0 else {
+            throw ValidationError("--shots, --units, --iterations, --epochs, --views, --batch-size and --lr must be positive, --weight-decay not negative.")
         }
     }
 
@@ -92,7 +101,9 @@ struct FineTuneOptions: ParsableArguments {
 
     /// These options written into a fine-tuning configuration.
     func apply(to c: inout FineTuneConfig) {
-        c.units = units; c.initialScale = scale; c.epochs = epochs; c.batchSize = batchSize; c.learningRate = learningRate
+        c.units = units; c.initialScale = scale; c.batchSize = batchSize; c.learningRate = learningRate
+        c.budget = epochs.map(TrainingBudget.epochs) ?? .iterations(iterations)
+        c.augment = !noAugment; c.views = views
         c.optimizer = optimizer
         c.weightDecay = weightDecay ?? (optimizer == .sgd ? 5e-4 : OptimizerKind.adamw.defaultWeightDecay)
     }

@@ -14,11 +14,11 @@ struct Compare: ParsableCommand {
 
     @OptionGroup var common: FineTuneOptions
 
-    @Option(help: "Held-out test examples per class.")
-    var testPerClass = 50
+    @Option(help: "Held-out test examples per class (default: every image not drawn for training, up to 500 per class).")
+    var testPerClass: Int?
 
     @Option(help: "Seeds, comma-separated (each draws its own few-shot subset).")
-    var seeds = "1,2,3"
+    var seeds = "1,2,3,4,5"
 
     @Option(help: "Methods, comma-separated, or 'all': \(MethodVariant.standard.map(\.key).joined(separator: ", ")).")
     var methods = "all"
@@ -72,7 +72,8 @@ struct Compare: ParsableCommand {
         c.retentionSource = retention == "none" || retention == "auto" ? nil : retention
         c.cumulativeFirstTarget = cumulative
         if quick {
-            c.seeds = [c.seeds.first ?? 1]; c.testPerClass = min(c.testPerClass, 10); c.training.epochs = min(common.epochs, 3)
+            c.seeds = [c.seeds.first ?? 1]; c.testPerClass = min(c.testPerClass ?? 10, 10); c.training.budget = .iterations(min(common.iterations, 20))
+            c.training.views = min(common.views, 2)
             c.training.units = min(common.units, 32); c.retentionImages = 200
             if methods == "all" { c.variants = [.ft, .da, .wa, .waRand] }
             if depths == "new,fc7,fc6,all" { c.depths = [.new, .all] }
@@ -82,7 +83,7 @@ struct Compare: ParsableCommand {
         }
         if let r = c.retentionSource { _ = try parseDataset(r, option: "--retention") }
         if let f = c.cumulativeFirstTarget { _ = try parseDataset(f, option: "--cumulative") }
-        guard testPerClass > 0 else { throw ValidationError("--test-per-class must be positive.") }
+        guard (testPerClass ?? 1) > 0 else { throw ValidationError("--test-per-class must be positive.") }
         return c
     }
 

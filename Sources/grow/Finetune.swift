@@ -18,7 +18,7 @@ struct Finetune: ParsableCommand {
 
     @OptionGroup var common: FineTuneOptions
 
-    @Option(help: "Test examples per class (held out; default: 100 or what the classes allow).")
+    @Option(help: "Test examples per class (held out; default: every image not drawn for training, up to 500 per class).")
     var testPerClass: Int?
 
     @Option(help: "ft, ft+norm (FT with FC7 normalised and scaled, the control), da, wa, dwa or wwa.")
@@ -38,9 +38,6 @@ struct Finetune: ParsableCommand {
 
     @Option(help: "Fine-tuning depth: new, fc7, fc6 or all.")
     var depth: FineTuneDepth = .all
-
-    @Flag(help: "Augment with random 2-pixel shifts (turns off the frozen-feature cache).")
-    var augment = false
 
     @Option(help: "Seed of the few-shot draw, the new units and the training order.")
     var seed: UInt64 = 1
@@ -76,14 +73,16 @@ struct Finetune: ParsableCommand {
         Interrupt.install()
         let checkpoint = try common.source(dataDir: runtime.resolvedDataDir)
         let task = try FewShotTask(target: common.target, shots: common.shots, testPerClass: testPerClass, seed: seed,
-                                   network: checkpoint.network, dataDir: runtime.resolvedDataDir, augment: augment,
+                                   network: checkpoint.network, dataDir: runtime.resolvedDataDir, augment: !common.noAugment,
                                    batchSize: common.batchSize)
         say("target " + task.summary)
         say("growing: \(config.steps(classes: task.classes).map(\.summary).joined(separator: "; ")); depth \(depth.label)")
         let outcome: FineTuneOutcome
         do {
-            outcome = try FineTune.run(source: checkpoint.network, config: config, classes: task.classes, train: task.train,
-                                       test: task.test, cacheFrozenFeatures: !augment, progress: ProgressDisplay(label: "finetune"),
+            let views = try task.viewBank(views: common.views)
+            say("training views: \(views.viewCount) per image (\(views.viewCount > 1 ? "view 0 unaugmented, the rest augmented" : "no augmentation")); \(config.budget)")
+            outcome = try FineTune.run(source: checkpoint.network, config: config, classes: task.classes, train: views,
+                                       test: task.test, cacheFrozenFeatures: true, progress: ProgressDisplay(label: "finetune"),
                                        sourceOptimizer: checkpoint.optimizer)
         } catch let stop as Trainer.Stop {
             fail("\(stop); nothing was written")
@@ -91,7 +90,7 @@ struct Finetune: ParsableCommand {
         say(EvaluationText.summary(outcome.evaluation, classNames: task.classNames))
         say(String(format: "%d steps in %.1f s", outcome.steps, outcome.seconds))
         let record = TrainingRecord(command: "finetune", dataset: task.name, method: method.rawValue, depth: depth.rawValue, shots: common.shots,
-                                    epochs: common.epochs, steps: outcome.steps, batchSize: common.batchSize, learningRate: Double(common.learningRate), seed: seed,
+                                    epochs: common.epochs ?? 0, steps: outcome.steps, batchSize: common.batchSize, learningRate: Double(common.learningRate), seed: seed,
                                     testAccuracy: outcome.evaluation.top1, seconds: outcome.seconds)
         try ensureParentDirectory(out)
         try Checkpoint(network: outcome.network, history: checkpoint.history + [record], optimizer: outcome.optimizerState,

@@ -24,38 +24,82 @@ final class FineTuneTests: XCTestCase {
         return (x, labels)
     }
 
-    func testCachedFrozenFeaturesTrainExactlyLikeTheFullModel() throws {
+    /// `views` views of each image: the image itself, then copies shifted right/down by 1, 2, … pixels (wrapping).
+    func bank(_ x: Tensor, _ y: [Int], views: Int) -> ViewBank {
+        let (n, side) = (x.shape[0], x.shape[3])
+        let passes = (0..<views).map { v -> (Tensor, [Int]) in
+            let t = Tensor(zeros: x.shape)
+            for i in 0..<n { for r in 0..<side { for c in 0..<side { t[i, 0, (r + v) % side, (c + v) % side] = x[i, 0, r, c] } } }
+            return (t, y)
+        }
+        return ViewBank(passes: passes)
+    }
+
+    /// Every method at every depth that caches: training the head on cached features of every view gives the same
+    /// weights and accuracy as training the whole network on the views (dropout masks, view choices, steps alike).
+    func testCachedFrozenFeaturesTrainExactlyLikeTheFullModelForEveryMethodAndDepth() throws {
+        let source = try GrownNetwork.base(MiniAlexNet.descriptor, inputShape: [1, 16, 16], classes: 6, seed: 3)
+        let (x, y) = quadrants(20, seed: 1), (tx, ty) = quadrants(16, seed: 2)
+        let train = bank(x, y, views: 3)
+        let test = TensorBatches(inputs: tx, labels: ty, batchSize: 256, shuffleSeed: nil)
+        for method in GrowthMethod.allCases {
+            for depth in [FineTuneDepth.new, .fc7, .fc6] {
+                var config = FineTuneConfig()
+                config.method = method; config.units = 16; config.depth = depth; config.budget = .iterations(8); config.batchSize = 8
+                config.learningRate = 0.01
+                let full = try FineTune.run(source: source, config: config, classes: 4, train: train, test: test, cacheFrozenFeatures: false, evaluations: 2)
+                let cached = try FineTune.run(source: source, config: config, classes: 4, train: train, test: test, cacheFrozenFeatures: true, evaluations: 2)
+                let label = "\(method.rawValue) at \(depth.rawValue)"
+                XCTAssertEqual(full.steps, 8, label)
+                XCTAssertEqual(cached.steps, 8, label)
+                for (a, b) in zip(full.network.model.namedParameters(), cached.network.model.namedParameters()) {
+                    let d = zip(a.parameter.value.array, b.parameter.value.array).map { abs($0 - $1) }.max() ?? 0
+                    XCTAssertLessThanOrEqual(d, 1e-4, "\(label): \(a.name)")   // features computed in other batch sizes: summation order differs
+                }
+                XCTAssertEqual(full.evaluation.top1, cached.evaluation.top1, label)
+                XCTAssertEqual(full.curve.count, cached.curve.count, label)
+                for (a, b) in zip(full.curve, cached.curve) { XCTAssertEqual(a.trainLoss, b.trainLoss, accuracy: 1e-4, label) }
+            }
+        }
+    }
+
+    func testWideningRecordsPerBlockAccuracyAndLearningPace() throws {
         let source = try GrownNetwork.base(MiniAlexNet.descriptor, inputShape: [1, 16, 16], classes: 6, seed: 3)
         let (x, y) = quadrants(32, seed: 1), (tx, ty) = quadrants(16, seed: 2)
         var config = FineTuneConfig()
-        config.method = .wa; config.units = 16; config.depth = .fc7; config.epochs = 3; config.batchSize = 8; config.learningRate = 0.01
-        let train = TensorBatches(inputs: x, labels: y, batchSize: 8, shuffleSeed: config.seed)
+        config.method = .wa; config.units = 16; config.depth = .fc7; config.budget = .iterations(12); config.batchSize = 8; config.learningRate = 0.01
         let test = TensorBatches(inputs: tx, labels: ty, batchSize: 256, shuffleSeed: nil)
-        let full = try FineTune.run(source: source, config: config, classes: 4, train: train, test: test, cacheFrozenFeatures: false)
-        let cached = try FineTune.run(source: source, config: config, classes: 4, train: train, test: test, cacheFrozenFeatures: true)
-        XCTAssertEqual(full.steps, cached.steps)
-        for (a, b) in zip(full.network.model.namedParameters(), cached.network.model.namedParameters()) {
-            let d = zip(a.parameter.value.array, b.parameter.value.array).map { abs($0 - $1) }.max() ?? 0
-            XCTAssertLessThanOrEqual(d, 1e-4, a.name)   // features computed in other batch sizes: float summation order differs
-        }
-        XCTAssertEqual(full.evaluation.top1, cached.evaluation.top1)
-        XCTAssertEqual(Set(full.evaluation.perBlock.keys), ["old", "new"])
-        // Learning pace was recorded for both blocks, the same with and without the cache.
+        let cached = try FineTune.run(source: source, config: config, classes: 4, train: bank(x, y, views: 2), test: test, cacheFrozenFeatures: true)
+        XCTAssertEqual(Set(cached.evaluation.perBlock.keys), ["old", "new"])
         XCTAssertFalse(cached.pace.isEmpty)
         XCTAssertEqual(Set(cached.pace.last!.gradient.keys), ["old", "new"])
         XCTAssertGreaterThan(cached.pace.last!.activation["new"]!, 0)
-        for (a, b) in zip(full.pace, cached.pace) { XCTAssertEqual(a.scaledActivation["old"]!, b.scaledActivation["old"]!, accuracy: 1e-4) }
         // The source network is untouched by fine-tuning (growth works on a copy).
         XCTAssertEqual(source.spec.growth.count, 0)
+    }
+
+    /// Runs differ by seed in their dropout masks (not only in their draws): same seed, same weights; other seed, other weights.
+    func testDropoutIsSeededPerRun() throws {
+        let source = try GrownNetwork.base(MiniAlexNet.descriptor, inputShape: [1, 16, 16], classes: 6, seed: 3)
+        let (x, y) = quadrants(16, seed: 1), (tx, ty) = quadrants(8, seed: 2)
+        let test = TensorBatches(inputs: tx, labels: ty, batchSize: 256, shuffleSeed: nil)
+        func weights(seed: UInt64) throws -> [Float] {
+            var config = FineTuneConfig()
+            config.method = .ft; config.depth = .fc7; config.budget = .iterations(4); config.batchSize = 16; config.learningRate = 0.01; config.seed = seed
+            let outcome = try FineTune.run(source: source, config: config, classes: 4, train: bank(x, y, views: 1), test: test, cacheFrozenFeatures: true)
+            return (outcome.network.model.layer(at: "fc7") as! Linear).weight.value.array
+        }
+        // One view, every example in each batch of 16: only dropout and the new classifier's initialisation depend on the seed.
+        XCTAssertEqual(try weights(seed: 1), try weights(seed: 1))
+        XCTAssertNotEqual(try weights(seed: 1), try weights(seed: 2))
     }
 
     func testFineTuningLearnsTheTarget() throws {
         let source = try GrownNetwork.base(MiniAlexNet.descriptor, inputShape: [1, 16, 16], classes: 6, seed: 3)
         let (x, y) = quadrants(64, seed: 1), (tx, ty) = quadrants(32, seed: 2)
         var config = FineTuneConfig()
-        config.method = .da; config.units = 32; config.depth = .all; config.epochs = 20; config.batchSize = 16; config.learningRate = 0.002
-        let outcome = try FineTune.run(source: source, config: config, classes: 4,
-                                       train: TensorBatches(inputs: x, labels: y, batchSize: 16, shuffleSeed: 1),
+        config.method = .da; config.units = 32; config.depth = .all; config.budget = .epochs(20); config.batchSize = 16; config.learningRate = 0.002
+        let outcome = try FineTune.run(source: source, config: config, classes: 4, train: bank(x, y, views: 2),
                                        test: TensorBatches(inputs: tx, labels: ty, batchSize: 64, shuffleSeed: nil), cacheFrozenFeatures: true)
         XCTAssertGreaterThanOrEqual(outcome.evaluation.top1, 0.9)
         XCTAssertFalse(outcome.curve.isEmpty)
@@ -76,8 +120,8 @@ final class ZooFeatureCacheTests: XCTestCase {
             let source = try GrownNetwork.base(arch, inputShape: [3, 32, 32], classes: 5, seed: 1)
             var config = FineTuneConfig()
             // DA: a new head without new BatchNorm (a fresh BatchNorm on batches of 4 amplifies float noise chaotically).
-            config.method = .da; config.units = 8; config.depth = .fc7; config.epochs = 2; config.batchSize = 4; config.learningRate = 0.01
-            let train = TensorBatches(inputs: x, labels: y, batchSize: 4, shuffleSeed: config.seed)
+            config.method = .da; config.units = 8; config.depth = .fc7; config.budget = .epochs(2); config.batchSize = 4; config.learningRate = 0.01
+            let train = ViewBank(passes: [(x, y)])
             let test = TensorBatches(inputs: tx, labels: ty, batchSize: 256, shuffleSeed: nil)
             let full = try FineTune.run(source: source, config: config, classes: 3, train: train, test: test, cacheFrozenFeatures: false, evaluations: 2)
             let cached = try FineTune.run(source: source, config: config, classes: 3, train: train, test: test, cacheFrozenFeatures: true, evaluations: 2)
