@@ -12,6 +12,7 @@ public struct TrainingRecord: Codable, Sendable {
     public var method: String?
     public var depth: String?
     public var shots: Int?
+    /// Passes over the training set (0: an iteration budget; `steps` says how many).
     public var epochs: Int
     public var steps: Int
     public var batchSize: Int

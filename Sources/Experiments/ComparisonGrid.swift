@@ -20,6 +20,9 @@ public struct ComparisonConfig: Codable, Sendable {
     /// When set, depth All runs only for these method keys (whole-network fine-tuning of a large source is slow);
     /// the report shows the other cells as not run.
     public var allDepthVariants: [String]? = nil
+    /// `--select-lr`: each grid run picks its base learning rate among these on a validation split of its
+    /// training shots (nil: every run uses `training.learningRate`).
+    public var learningRateCandidates: [Float]? = nil
     /// Hyperparameters of every run (method, depth and seed are set per run).
     public var training = FineTuneConfig()
     /// Table 2: extra WA and DA runs at depth All with these unit counts (empty: skip).
@@ -32,6 +35,9 @@ public struct ComparisonConfig: Codable, Sendable {
     /// Table 8: first target of source → first → `target` (nil: skip).
     public var cumulativeFirstTarget: String? = nil
     public var dataDirectory: String = DataDirectory.resolve()
+    /// Runs trained at once, each on one thread (1: one run at a time on all threads). With any number of workers
+    /// the results are those of the runs done one by one on one thread.
+    public var workers: Int = 1
 
     public init(target: String) { self.target = target }
 
@@ -43,7 +49,7 @@ public struct ComparisonConfig: Codable, Sendable {
         return depths.filter { $0 != .all }
     }
     public var totalRunCount: Int {
-        gridRunCount + seeds.count * (2 * unitSweep.count + 2 * shotSweep.count + (cumulativeFirstTarget == nil ? 0 : 4))
+        gridRunCount * (1 + (learningRateCandidates?.count ?? 0)) + seeds.count * (2 * unitSweep.count + 2 * shotSweep.count + (cumulativeFirstTarget == nil ? 0 : 4))
     }
 }
 
@@ -64,6 +70,9 @@ public struct RunResult: Codable, Sendable {
     public let steps: Int
     public let curve: [Trainer.CurvePoint]
     public let pace: [PacePoint]
+    /// The base learning rate the run trained with, and with `--select-lr` each candidate's validation accuracy.
+    public var learningRate: Double? = nil
+    public var validation: [String: Double]? = nil
 }
 
 /// Everything a comparison produced, with what is needed to reproduce it.
@@ -81,6 +90,16 @@ public struct ComparisonResults: Codable, Sendable {
     public var testImages = 0
     /// Stopped by Ctrl-C before every run finished.
     public var interrupted = false
+}
+
+extension RunResult {
+    /// The same run, listed under another study.
+    func relabeled(study: String) -> RunResult {
+        var r = RunResult(variant: variant, depth: depth, seed: seed, units: units, shots: shots, study: study, top1: top1, meanPerClass: meanPerClass,
+                          perBlock: perBlock, retention: retention, seconds: seconds, steps: steps, curve: curve, pace: pace)
+        r.learningRate = learningRate; r.validation = validation
+        return r
+    }
 }
 
 extension Array where Element == RunResult {

@@ -11,6 +11,7 @@ public final class ComparisonRunner {
     /// Receives one line per finished run (with overall progress and ETA) and other news.
     public var log: (String) -> Void = { _ in }
     private var done = 0
+    private let progressLock = NSLock()
     private var mainTargetName = ""
     private var started = Date()
 
@@ -37,7 +38,14 @@ public final class ComparisonRunner {
         return results
     }
 
+    /// One unit of work of the grid: a few runs that depend on each other (or one), recorded in `slot` order.
+    struct Job {
+        let weight: Int
+        let work: () throws -> [RunResult]
+    }
+
     func runSeeds(into results: inout ComparisonResults, inputShape: [Int], probe: RetentionProbe?) throws {
+        var jobs: [Job] = []
         for seed in config.seeds {
             let task = try fewShot(config.target, shots: config.shots, seed: seed, inputShape: inputShape)
             mainTargetName = task.name
@@ -45,59 +53,129 @@ public final class ComparisonRunner {
             results.draws[seed] = task.draw.trainByClass
             results.viewsPerImage = task.train.viewCount
             results.testImages = task.test.exampleCount
-            let cache = FeatureCache()
-            var direct: [String: FineTuneOutcome] = [:]
-            for variant in config.variants {
-                for depth in config.depths(for: variant) {
-                    let outcome = try fineTune(variant, depth: depth, seed: seed, task: task, cache: cache)
-                    if depth == .all { direct[variant.key] = outcome }
-                    results.runs.append(try record(outcome, variant, depth, seed, units: config.training.units, shots: config.shots,
-                                                   study: "grid", probe: probe))
-                }
-            }
-            for units in config.unitSweep {
-                for variant in [MethodVariant.wa, .da] {
-                    let outcome = try fineTune(variant, depth: .all, seed: seed, task: task, cache: cache, units: units)
-                    results.runs.append(try record(outcome, variant, .all, seed, units: units, shots: config.shots, study: "units", probe: nil))
-                }
-            }
-            for shots in config.shotSweep {
-                let k = try fewShot(config.target, shots: shots, seed: seed, inputShape: inputShape)
-                for variant in [MethodVariant.ft, .wa] {
-                    let outcome = try fineTune(variant, depth: .all, seed: seed, task: k, cache: nil)
-                    results.runs.append(try record(outcome, variant, .all, seed, units: config.training.units, shots: shots, study: "shots", probe: nil))
-                }
-            }
-            if let first = config.cumulativeFirstTarget {
-                let firstTask = try fewShot(first, shots: config.shots, seed: seed, inputShape: inputShape)
-                for variant in [MethodVariant.ft, .wa] {
-                    let d = try direct[variant.key] ?? fineTune(variant, depth: .all, seed: seed, task: task, cache: cache)
-                    results.runs.append(try record(d, variant, .all, seed, units: config.training.units, shots: config.shots,
-                                                   study: "cumulative-direct", probe: nil))
-                    let step1 = try fineTune(variant, depth: .all, seed: seed, task: firstTask, cache: nil)
-                    let step2 = try fineTune(variant, depth: .all, seed: seed, task: task, cache: nil, from: step1.network)
-                    results.runs.append(try record(step2, variant, .all, seed, units: config.training.units, shots: config.shots,
-                                                   study: "cumulative-chained", probe: nil))
-                }
-            }
+            jobs += try jobsOfSeed(seed, task: task, inputShape: inputShape, probe: probe)
         }
+        let (runs, failure) = execute(jobs)
+        results.runs += runs
+        // Direct transfer of the cumulative study is the grid's own run where the grid has it.
+        if config.cumulativeFirstTarget != nil {
+            results.runs += runs.filter { $0.study == "grid" && $0.depth == .all && ["ft", "wa"].contains($0.variant) }
+                .map { $0.relabeled(study: "cumulative-direct") }
+        }
+        if let failure { throw failure }
     }
 
+    /// The runs of one seed's draw, in report order. Depth All trains the whole network, so it weighs most.
+    func jobsOfSeed(_ seed: UInt64, task: MaterialisedTask, inputShape: [Int], probe: RetentionProbe?) throws -> [Job] {
+        let cache = FeatureCache(), selectionCache = FeatureCache()
+        let units = config.training.units, shots = config.shots
+        func weight(_ depth: FineTuneDepth) -> Int { depth == .all ? 10 : 1 }
+        var jobs: [Job] = []
+        for variant in config.variants {
+            for depth in config.depths(for: variant) {
+                jobs.append(Job(weight: weight(depth) * (1 + (config.learningRateCandidates?.count ?? 0))) { [self] in
+                    let selected = try selectRate(variant, depth: depth, seed: seed, task: task, cache: selectionCache)
+                    let outcome = try fineTune(variant, depth: depth, seed: seed, task: task, cache: cache, learningRate: selected?.rate)
+                    return [try record(outcome, variant, depth, seed, units: units, shots: shots, study: "grid", probe: probe, selection: selected)]
+                })
+            }
+        }
+        for u in config.unitSweep {
+            for variant in [MethodVariant.wa, .da] {
+                jobs.append(Job(weight: 10) { [self] in
+                    let outcome = try fineTune(variant, depth: .all, seed: seed, task: task, cache: cache, units: u)
+                    return [try record(outcome, variant, .all, seed, units: u, shots: shots, study: "units", probe: nil)]
+                })
+            }
+        }
+        for k in config.shotSweep {
+            let other = try fewShot(config.target, shots: k, seed: seed, inputShape: inputShape)
+            for variant in [MethodVariant.ft, .wa] {
+                jobs.append(Job(weight: 10) { [self] in
+                    let outcome = try fineTune(variant, depth: .all, seed: seed, task: other, cache: nil)
+                    return [try record(outcome, variant, .all, seed, units: units, shots: k, study: "shots", probe: nil)]
+                })
+            }
+        }
+        if let first = config.cumulativeFirstTarget {
+            let firstTask = try fewShot(first, shots: shots, seed: seed, inputShape: inputShape)
+            for variant in [MethodVariant.ft, .wa] {
+                let inGrid = config.variants.contains(variant) && config.depths(for: variant).contains(.all)
+                jobs.append(Job(weight: inGrid ? 20 : 30) { [self] in
+                    let direct = inGrid ? nil : try fineTune(variant, depth: .all, seed: seed, task: task, cache: cache)
+                    let step1 = try fineTune(variant, depth: .all, seed: seed, task: firstTask, cache: nil)
+                    let step2 = try fineTune(variant, depth: .all, seed: seed, task: task, cache: nil, from: step1.network)
+                    return try direct.map { [try record($0, variant, .all, seed, units: units, shots: shots, study: "cumulative-direct", probe: nil)] } ?? []
+                        + [record(step2, variant, .all, seed, units: units, shots: shots, study: "cumulative-chained", probe: nil)]
+                })
+            }
+        }
+        return jobs
+    }
+
+    /// Runs the jobs on `config.workers` threads (each job single-threaded when there are several), heaviest first,
+    /// and returns their runs in job order — the same runs, in the same order, as one worker on one thread gives —
+    /// with the first failure (e.g. Ctrl-C); after a failure no job starts, and finished runs are kept.
+    func execute(_ jobs: [Job]) -> (runs: [RunResult], failure: Error?) {
+        let workers = min(max(1, config.workers), jobs.count)
+        guard workers > 1 else {
+            var runs: [RunResult] = []
+            for job in jobs { do { runs += try job.work() } catch { return (runs, error) } }
+            return (runs, nil)
+        }
+        let threads = Threads.count
+        Threads.set(1)
+        defer { Threads.set(threads) }
+        let order = jobs.indices.sorted { jobs[$0].weight > jobs[$1].weight || (jobs[$0].weight == jobs[$1].weight && $0 < $1) }
+        let state = JobQueue(order: order, count: jobs.count)
+        let box = UncheckedSendable(jobs)
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while let i = state.next() {
+                do { state.finish(i, .success(try box.value[i].work())) } catch { state.finish(i, .failure(error)) }
+            }
+        }
+        return state.results()
+    }
     func fewShot(_ target: String, shots: Int, seed: UInt64, inputShape: [Int]) throws -> MaterialisedTask {
         let task = try FewShotTask(target: target, shots: shots, testPerClass: config.testPerClass, seed: seed, network: source.network,
                                    dataDir: config.dataDirectory, augment: config.training.augment, batchSize: config.training.batchSize)
         return try MaterialisedTask(task, views: config.training.views)
     }
 
-    func fineTune(_ variant: MethodVariant, depth: FineTuneDepth, seed: UInt64, task: MaterialisedTask, cache: FeatureCache?,
-                  units: Int? = nil, from: GrownNetwork? = nil) throws -> FineTuneOutcome {
+    /// With `--select-lr`: the grid run's base rate, chosen on a validation split of the training shots.
+    func selectRate(_ variant: MethodVariant, depth: FineTuneDepth, seed: UInt64, task: MaterialisedTask,
+                    cache: FeatureCache) throws -> (rate: Float, validation: [String: Double])? {
+        guard let candidates = config.learningRateCandidates, !candidates.isEmpty else { return nil }
+        let choice = try LearningRateSelection.choose(candidates, bank: task.train) { rate, bank, validation in
+            var c = runConfig(variant, depth: depth, seed: seed)
+            c.learningRate = rate
+            defer { progressLock.lock(); done += 1; progressLock.unlock() }
+            return try FineTune.run(source: source.network, config: c, classes: task.classes, train: bank, test: validation,
+                                    cacheFrozenFeatures: true, featureCache: cache, evaluations: 1, sourceOptimizer: source.optimizer).evaluation.top1
+        }
+        progressLock.lock(); defer { progressLock.unlock() }
+        log(String(format: "      %@ · %@ · seed %llu: learning rate %@ picked on %d validation images (%@)", variant.label, depth.label, seed,
+                   LearningRateSelection.key(choice.rate), LearningRateSelection.split(task.train).validation.count,
+                   choice.validation.keys.sorted().map { String(format: "%@: %.1f%%", $0, 100 * choice.validation[$0]!) }.joined(separator: ", ")))
+        return choice
+    }
+
+    func runConfig(_ variant: MethodVariant, depth: FineTuneDepth, seed: UInt64) -> FineTuneConfig {
         var c = config.training
         c.method = variant.method; c.normalize = variant.normalize; c.initialization = variant.initialization
         c.depth = depth; c.seed = seed
+        return c
+    }
+
+    func fineTune(_ variant: MethodVariant, depth: FineTuneDepth, seed: UInt64, task: MaterialisedTask, cache: FeatureCache?,
+                  units: Int? = nil, from: GrownNetwork? = nil, learningRate: Float? = nil) throws -> FineTuneOutcome {
+        var c = runConfig(variant, depth: depth, seed: seed)
         if let units { c.units = units }
+        if let learningRate { c.learningRate = learningRate }
         let outcome = try FineTune.run(source: from ?? source.network, config: c, classes: task.classes, train: task.train, test: task.test,
-                                       cacheFrozenFeatures: true, featureCache: cache, evaluations: 10,
+                                       curveExamples: 500, cacheFrozenFeatures: true, featureCache: cache, evaluations: 8,
                                        sourceOptimizer: from == nil ? source.optimizer : nil)
+        progressLock.lock(); defer { progressLock.unlock() }
         done += 1
         let elapsed = Date().timeIntervalSince(started)
         let eta = elapsed / Double(done) * Double(max(config.totalRunCount - done, 0))
@@ -109,10 +187,11 @@ public final class ComparisonRunner {
     }
 
     func record(_ o: FineTuneOutcome, _ v: MethodVariant, _ depth: FineTuneDepth, _ seed: UInt64, units: Int, shots: Int, study: String,
-                probe: RetentionProbe?) throws -> RunResult {
+                probe: RetentionProbe?, selection: (rate: Float, validation: [String: Double])? = nil) throws -> RunResult {
         RunResult(variant: v.key, depth: depth, seed: seed, units: units, shots: shots, study: study, top1: o.evaluation.top1,
                   meanPerClass: o.evaluation.meanPerClass, perBlock: o.evaluation.perBlock, retention: try probe?.accuracy(of: o.network, map: o.map),
-                  seconds: o.seconds, steps: o.steps, curve: o.curve, pace: o.pace)
+                  seconds: o.seconds, steps: o.steps, curve: o.curve, pace: o.pace,
+                  learningRate: Double(selection?.rate ?? config.training.learningRate), validation: selection?.validation)
     }
 
     func retentionProbe(_ name: String) throws -> RetentionProbe {
@@ -143,6 +222,40 @@ public final class ComparisonRunner {
         return ["grow": GrowingBrainVersion.current, "threads": String(Threads.count), "blas": "OpenBLAS (\(Threads.blasCore))",
                 "os": p.operatingSystemVersionString, "cores": String(p.activeProcessorCount),
                 "date": ISO8601DateFormatter().string(from: Date())]
+    }
+}
+
+/// The shared state of `ComparisonRunner.execute`: which job comes next, and what each produced.
+/// After a failure no new job starts; the runs of finished jobs are kept, with the first failure in job order.
+final class JobQueue: @unchecked Sendable {
+    private let lock = NSLock()
+    private var order: [Int]
+    private var outcomes: [Result<[RunResult], Error>?]
+    private var failed = false
+
+    init(order: [Int], count: Int) { self.order = Array(order.reversed()); outcomes = Array(repeating: nil, count: count) }
+
+    func next() -> Int? {
+        lock.lock(); defer { lock.unlock() }
+        return failed ? nil : order.popLast()
+    }
+
+    func finish(_ i: Int, _ outcome: Result<[RunResult], Error>) {
+        lock.lock(); defer { lock.unlock() }
+        outcomes[i] = outcome
+        if case .failure = outcome { failed = true }
+    }
+
+    func results() -> (runs: [RunResult], failure: Error?) {
+        var runs: [RunResult] = [], failure: Error?
+        for outcome in outcomes {
+            switch outcome {
+            case .success(let r): runs += r
+            case .failure(let e): failure = failure ?? e
+            case nil: continue   // not started after a failure
+            }
+        }
+        return (runs, failure)
     }
 }
 

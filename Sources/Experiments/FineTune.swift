@@ -82,11 +82,14 @@ public struct FineTuneOutcome {
 
 /// Frozen-layer outputs of one few-shot draw (every training view and the test set), shared by every run on
 /// that draw: the frozen layers are unchanged copies of the source network, so outputs at the same split point are the same.
-public final class FeatureCache {
+/// Safe to share between concurrent runs: one computes a split point's features while the others wait.
+public final class FeatureCache: @unchecked Sendable {
     typealias Features = (train: ViewBank, test: (Tensor, [Int]))
-    var entries: [Int: Features] = [:]
+    private var entries: [Int: Features] = [:]
+    private let lock = NSLock()
     public init() {}
     func features(headStart: Int, compute: () throws -> Features) rethrows -> Features {
+        lock.lock(); defer { lock.unlock() }
         if let hit = entries[headStart] { return hit }
         let value = try compute()
         entries[headStart] = value

@@ -35,6 +35,7 @@ public enum Report {
             target + "; seeds \(c.seeds.map(String.init).joined(separator: ", ")) (each seed draws its own few-shot subset, initialisation, dropout masks and views, shared by all methods).",
             "Training (identical for every method): \(optimizer), weight decay \(t.weightDecay), base learning rate \(t.learningRate) for pre-trained layers and ×\(Int(t.newLearningRateMultiplier)) for new parameters, "
                 + schedule + "; \(t.units) new units (WWA: FC6 +\(t.units / 2), FC7 +\(t.units)); scales γ start at \(t.initialScale); " + augmentation + ".",
+            ComparisonTables(results: r).convergenceVerdict,
             "Environment: " + r.environment.keys.sorted().map { "\($0) \(r.environment[$0]!)" }.joined(separator: ", ") + ".",
         ] + (r.interrupted ? ["PARTIAL: interrupted by Ctrl-C after \(r.runs.count) of \(c.totalRunCount) runs; tables and claims use the finished runs only."] : [])
     }

@@ -31,6 +31,26 @@ public struct ViewBank {
 
     public var exampleCount: Int { labels.count }
 
+    /// The bank of the examples at `examples` (indices into this bank), with all their views.
+    public func subset(_ examples: [Int]) -> ViewBank {
+        let n = labels.count, width = views.count / Swift.max(views.shape[0], 1)
+        let out = Tensor(uninitialized: [examples.count * viewCount] + Array(views.shape.dropFirst()))
+        for v in 0..<viewCount {
+            for (j, i) in examples.enumerated() {
+                (out.pointer + (v * examples.count + j) * width).update(from: views.pointer + (v * n + i) * width, count: width)
+            }
+        }
+        return ViewBank(views: out, labels: examples.map { labels[$0] }, viewCount: viewCount)
+    }
+
+    /// View 0 (unaugmented) of the examples at `examples`, as evaluation batches.
+    public func unaugmented(_ examples: [Int], batchSize: Int = 256) -> TensorBatches {
+        let first = subset(examples)
+        let x = Tensor(uninitialized: [examples.count] + Array(views.shape.dropFirst()))
+        x.pointer.update(from: first.views.pointer, count: x.count)
+        return TensorBatches(inputs: x, labels: first.labels, batchSize: batchSize, shuffleSeed: nil)
+    }
+
     /// The same bank with every view passed through `transform` (e.g. frozen layers), in chunks of 256.
     public func mapped(_ transform: (Tensor) -> Tensor) throws -> ViewBank {
         let all = TensorBatches(inputs: views, labels: Array(repeating: 0, count: views.shape[0]), batchSize: 256, shuffleSeed: nil)

@@ -41,6 +41,12 @@ struct Compare: ParsableCommand {
     @Option(help: "First target of cumulative growth (Table 8): source → FIRST → target, e.g. mnist-5k.")
     var cumulative: String?
 
+    @Option(help: "Let every grid run pick its base learning rate among these (comma-separated, e.g. 0.0003,0.001,0.003) on a validation split of its training shots.")
+    var selectLr: String?
+
+    @Option(help: "Runs trained at once, one thread each (default: the thread count); results are the same for any number.")
+    var workers: Int?
+
     @Flag(help: "A tiny grid that finishes in seconds (for smoke tests and CI).")
     var quick = false
 
@@ -71,6 +77,7 @@ struct Compare: ParsableCommand {
         c.shotSweep = try shotsSweep.map { try Self.list($0, "--shots-sweep") { Int($0).flatMap { $0 > 0 ? $0 : nil } } } ?? []
         c.retentionSource = retention == "none" || retention == "auto" ? nil : retention
         c.cumulativeFirstTarget = cumulative
+        c.learningRateCandidates = try selectLr.map { try Self.list($0, "--select-lr") { Float($0).flatMap { $0 > 0 && $0.isFinite ? $0 : nil } } }
         if quick {
             c.seeds = [c.seeds.first ?? 1]; c.testPerClass = min(c.testPerClass ?? 10, 10); c.training.budget = .iterations(min(common.iterations, 20))
             c.training.views = min(common.views, 2)
@@ -83,6 +90,7 @@ struct Compare: ParsableCommand {
         }
         if let r = c.retentionSource { _ = try parseDataset(r, option: "--retention") }
         if let f = c.cumulativeFirstTarget { _ = try parseDataset(f, option: "--cumulative") }
+        guard (workers ?? 1) > 0 else { throw ValidationError("--workers must be positive.") }
         guard (testPerClass ?? 1) > 0 else { throw ValidationError("--test-per-class must be positive.") }
         return c
     }
@@ -92,6 +100,7 @@ struct Compare: ParsableCommand {
         Interrupt.install()
         var config = try makeConfig()
         config.dataDirectory = runtime.resolvedDataDir
+        config.workers = workers ?? Threads.count
         let source = try common.source(dataDir: config.dataDirectory)
         if retention == "auto", source.network.spec.architecture == "mini-alexnet", source.network.spec.classes == 10 {
             config.retentionSource = "fashion-mnist"

@@ -49,7 +49,7 @@ struct Inspect: ParsableCommand {
             if let m = r.method { line += ", method \(m)" }
             if let d = r.depth { line += ", depth \(d)" }
             if let s = r.shots { line += ", \(s) shots/class" }
-            line += ", \(r.epochs) epochs (\(r.steps) steps, batch \(r.batchSize), lr \(String(format: "%g", r.learningRate))), seed \(r.seed)"
+            line += (r.epochs > 0 ? ", \(r.epochs) epochs (\(r.steps) steps" : ", \(r.steps) iterations (") + ", batch \(r.batchSize), lr \(String(format: "%g", r.learningRate))), seed \(r.seed)"
             if let a = r.testAccuracy { line += String(format: ", test accuracy %.2f%%", 100 * a) }
             line += String(format: ", %.0f s on %d threads, grow %@", r.seconds, r.threads, r.version)
             print(line)

@@ -90,8 +90,12 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(eval.out.contains("confusion matrix"), eval.out)
 
         let compare = try run(["compare", "--from", "src.safetensors", "--target", target, "--shots", "5", "--quick",
-                               "--retention", source, "--out", "report"])
+                               "--retention", source, "--select-lr", "0.001,0.01", "--out", "report"])
         XCTAssertTrue(compare.out.contains("claims:"), compare.out)
+        let markdown = try String(contentsOf: work.appendingPathComponent("report/report.md"), encoding: .utf8)
+        for section in ["Learning rates picked on validation", "Training budget and convergence", "FT had"] {
+            XCTAssertTrue(markdown.contains(section), section)
+        }
         for file in ["report.md", "report.html", "results.csv", "results.json", "plots/per-block.svg"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: work.appendingPathComponent("report/\(file)").path), file)
         }

@@ -1,6 +1,8 @@
 import XCTest
 @testable import Growth
 @testable import Experiments
+@testable import Engine
+@testable import Training
 
 /// The claim checker on synthetic grids whose paired differences are chosen to be decisive either way or to
 /// straddle the line: every claim is shown held, not held and inconclusive by the stated rule.
@@ -143,5 +145,30 @@ final class ClaimCheckerTests: XCTestCase {
         var results = ComparisonResults(config: config, sourceDescription: "", targetDescription: "")
         results.runs = FineTuneDepth.allCases.flatMap { [run("ft", $0, 1, 0.5), run("ft+norm", $0, 1, 0.5), run("wa", $0, 1, 0.9)] }
         XCTAssertEqual(ClaimChecker(results).check().first { $0.number == 1 }!.verdict, .inconclusive)
+    }
+}
+
+/// The validation split of `--select-lr`: a quarter of each class's shots, disjoint from the rest, never empty.
+final class LearningRateSelectionTests: XCTestCase {
+    func testValidationIsAQuarterOfEachClassAndDisjoint() {
+        let labels = [0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 2, 2]
+        let bank = ViewBank(views: Tensor(zeros: [labels.count * 2, 1]), labels: labels, viewCount: 2)
+        let (train, validation) = LearningRateSelection.split(bank)
+        XCTAssertEqual(validation, [3, 4, 8, 9, 11], "⌈5/4⌉ = 2 of classes 0 and 1, 1 of class 2")
+        XCTAssertEqual(Set(train).intersection(validation), [])
+        XCTAssertEqual((train + validation).sorted(), Array(0..<labels.count))
+        XCTAssertEqual(bank.subset(validation).labels, [0, 0, 1, 1, 2])
+        XCTAssertEqual(bank.subset(validation).views.shape, [10, 1], "every view of the chosen examples")
+    }
+
+    func testTheBestValidationAccuracyWinsAndTiesGoToTheSmallerRate() throws {
+        let bank = ViewBank(views: Tensor(zeros: [8, 1]), labels: [0, 0, 0, 0, 1, 1, 1, 1], viewCount: 1)
+        let scores: [Float: Double] = [0.01: 0.5, 0.001: 0.75, 0.003: 0.75]
+        let choice = try LearningRateSelection.choose([0.01, 0.003, 0.001], bank: bank) { rate, train, validation in
+            XCTAssertEqual(train.exampleCount, 6); XCTAssertEqual(validation.exampleCount, 2)
+            return scores[rate]!
+        }
+        XCTAssertEqual(choice.rate, 0.001)
+        XCTAssertEqual(choice.validation.count, 3)
     }
 }
