@@ -47,12 +47,14 @@ public enum ClaimTest: Sendable {
 public struct ClaimChecker {
     let runs: [RunResult]
     let depths: [FineTuneDepth]
+    let sourceStudy: SourceStudyResult?
     /// Equivalence margin for "at least as good" / "no better than", as a fraction (0.01 = 1 point).
     public let margin: Double
 
     public init(_ results: ComparisonResults) {
         runs = results.runs
         depths = results.config.depths
+        sourceStudy = results.sourceStudy
         margin = results.config.equivalenceMargin
     }
 
@@ -117,10 +119,8 @@ public struct ClaimChecker {
                          compare(.noBetter, "dwa", "wa", at: all) + compare(.atLeastAsGood, "wwa", "wa", at: all), missing: "DWA, WWA or WA at depth All not in the grid"))
         out.append(deeperIsBetter())
         out.append(perBlock())
-        out.append(ClaimCheck(number: 9, claim: "Growing beats a fixed wide network of the same capacity.", verdict: .notTested,
-                              evidence: "needs a wide network pre-trained from scratch; not part of this grid"))
-        out.append(ClaimCheck(number: 10, claim: "Growing does not hurt on the source task when grown there.", verdict: .notTested,
-                              evidence: "needs growth on the source task; not part of this grid"))
+        out.append(fixedWideNetwork())
+        out.append(sourceTask())
         out.append(cumulative())
         out.append(retention())
         return out
@@ -168,6 +168,30 @@ public struct ClaimChecker {
         let newMinusOld = Summary(wa.map { $0.perBlock["new"]! - $0.perBlock["old"]! })
         let combinedMinusBest = Summary(wa.map { $0.top1 - max($0.perBlock["new"]!, $0.perBlock["old"]!) })
         return claim(8, text, [part(.atLeastAsGood, newMinusOld, "new − old"), part(.beats, combinedMinusBest, "combined − better block")], missing: "")
+    }
+
+    /// 9: WA from the base (grown on the target) beats FT of the same-capacity wide network pre-trained from scratch.
+    func fixedWideNetwork() -> ClaimCheck {
+        let text = "Growing beats a fixed wide network of the same capacity pre-trained from scratch and then fine-tuned (depth All)."
+        let wide = values("ft", .all, study: "source-scratch")
+        var parts: [Part] = []
+        if let d = difference(values("wa", .all), wide) { parts.append(part(.beats, d, "WA − FT of the wide network")) }
+        var c = claim(9, text, parts, missing: "run with --source-study SOURCE_DATA")
+        if let d = difference(wide, values("ft", .all)) {
+            c = ClaimCheck(number: 9, claim: c.claim, verdict: c.verdict, evidence: c.evidence + "; for reference, FT of the wide network − FT of the base = \(Self.describe(d))")
+        }
+        return c
+    }
+
+    /// 10: the network grown on the source task is at least as good there as the base and as the wide network from scratch,
+    /// judged on paired per-image differences over the source test set (one training run of each).
+    func sourceTask() -> ClaimCheck {
+        let text = "Growing does not hurt on the source task when grown there: the grown network is at least as good on the source test set as the base and as the wide network trained from scratch."
+        guard let study = sourceStudy else { return claim(10, text, [], missing: "run with --source-study SOURCE_DATA") }
+        let parts = ["grown − base", "grown − scratch"].compactMap { key in
+            study.differences[key].map { part(.atLeastAsGood, $0, "\(key) (source test images, paired)") }
+        }
+        return claim(10, text, parts, missing: "the source study measured nothing")
     }
 
     func cumulative() -> ClaimCheck {

@@ -32,6 +32,10 @@ public struct ComparisonConfig: Codable, Sendable {
     /// Source data for the retention probe (nil: skip) and how many of its test images to use.
     public var retentionSource: String? = nil
     public var retentionImages: Int = 1000
+    /// Tables 6–7: growth on the source task, its models scored there and fine-tuned on the target (nil: skip);
+    /// trained models are kept in `sourceStudyDirectory`.
+    public var sourceStudy: SourceStudyConfig? = nil
+    public var sourceStudyDirectory: String = "runs/source-study"
     /// Table 8: first target of source → first → `target` (nil: skip).
     public var cumulativeFirstTarget: String? = nil
     public var dataDirectory: String = DataDirectory.resolve()
@@ -49,7 +53,7 @@ public struct ComparisonConfig: Codable, Sendable {
         return depths.filter { $0 != .all }
     }
     public var totalRunCount: Int {
-        gridRunCount * (1 + (learningRateCandidates?.count ?? 0)) + seeds.count * (2 * unitSweep.count + 2 * shotSweep.count + (cumulativeFirstTarget == nil ? 0 : 4))
+        gridRunCount * (1 + (learningRateCandidates?.count ?? 0)) + seeds.count * (2 * unitSweep.count + 2 * shotSweep.count + (cumulativeFirstTarget == nil ? 0 : 4) + (sourceStudy == nil ? 0 : 2))
     }
 }
 
@@ -60,7 +64,8 @@ public struct RunResult: Codable, Sendable {
     public let seed: UInt64
     public let units: Int
     public let shots: Int
-    /// "grid", "units", "shots" or "cumulative-direct" / "cumulative-chained".
+    /// "grid", "units", "shots", "cumulative-direct" / "cumulative-chained", or "source-scratch" / "source-grown"
+    /// (FT at depth All from the source study's wide-from-scratch / grown-on-source network).
     public let study: String
     public let top1: Double
     public let meanPerClass: Double
@@ -88,6 +93,8 @@ public struct ComparisonResults: Codable, Sendable {
     /// Prepared views per training image (1: no augmentation) and test images, of the last draw.
     public var viewsPerImage = 1
     public var testImages = 0
+    /// Tables 6–7 on the source task (nil: not run).
+    public var sourceStudy: SourceStudyResult?
     /// Stopped by Ctrl-C before every run finished.
     public var interrupted = false
 }

@@ -11,6 +11,9 @@ public final class ComparisonRunner {
     /// Receives one line per finished run (with overall progress and ETA) and other news.
     public var log: (String) -> Void = { _ in }
     private var done = 0
+    /// Work finished so far and in all, in seconds-like units (a run at depth All trains the whole network: 10×).
+    private var doneCost = 0.0
+    private var totalCost = 1.0
     private let progressLock = NSLock()
     private var mainTargetName = ""
     private var started = Date()
@@ -42,10 +45,24 @@ public final class ComparisonRunner {
     struct Job {
         let weight: Int
         let work: () throws -> [RunResult]
+        /// For the ETA: the job's runs in `cost` units.
+        var cost: Double { Double(weight) }
     }
+
+    /// Relative cost of one run at `depth`, for the ETA.
+    static func cost(_ depth: FineTuneDepth) -> Double { depth == .all ? 10 : 1 }
 
     func runSeeds(into results: inout ComparisonResults, inputShape: [Int], probe: RetentionProbe?) throws {
         var jobs: [Job] = []
+        var studied: [String: GrownNetwork] = [:]
+        if let studyConfig = config.sourceStudy {
+            let study = SourceStudy(base: source, config: studyConfig, directory: URL(fileURLWithPath: config.sourceStudyDirectory),
+                                    dataDirectory: config.dataDirectory)
+            study.log = log
+            let (models, result) = try study.run()
+            studied = models
+            results.sourceStudy = result
+        }
         for seed in config.seeds {
             let task = try fewShot(config.target, shots: config.shots, seed: seed, inputShape: inputShape)
             mainTargetName = task.name
@@ -54,7 +71,15 @@ public final class ComparisonRunner {
             results.viewsPerImage = task.train.viewCount
             results.testImages = task.test.exampleCount
             jobs += try jobsOfSeed(seed, task: task, inputShape: inputShape, probe: probe)
+            for (key, study) in [("scratch", "source-scratch"), ("grown", "source-grown")] {
+                guard let network = studied[key] else { continue }
+                jobs.append(Job(weight: 10) { [self] in
+                    let outcome = try fineTune(.ft, depth: .all, seed: seed, task: task, cache: nil, from: network)
+                    return [try record(outcome, .ft, .all, seed, units: config.training.units, shots: config.shots, study: study, probe: nil)]
+                })
+            }
         }
+        totalCost = max(1, jobs.reduce(0) { $0 + $1.cost })
         let (runs, failure) = execute(jobs)
         results.runs += runs
         // Direct transfer of the cumulative study is the grid's own run where the grid has it.
@@ -149,7 +174,7 @@ public final class ComparisonRunner {
         let choice = try LearningRateSelection.choose(candidates, bank: task.train) { rate, bank, validation in
             var c = runConfig(variant, depth: depth, seed: seed)
             c.learningRate = rate
-            defer { progressLock.lock(); done += 1; progressLock.unlock() }
+            defer { progressLock.lock(); done += 1; doneCost += Self.cost(depth); progressLock.unlock() }
             return try FineTune.run(source: source.network, config: c, classes: task.classes, train: bank, test: validation,
                                     cacheFrozenFeatures: true, featureCache: cache, evaluations: 1, sourceOptimizer: source.optimizer).evaluation.top1
         }
@@ -177,9 +202,10 @@ public final class ComparisonRunner {
                                        sourceOptimizer: from == nil ? source.optimizer : nil)
         progressLock.lock(); defer { progressLock.unlock() }
         done += 1
+        doneCost += Self.cost(depth)
         let elapsed = Date().timeIntervalSince(started)
-        let eta = elapsed / Double(done) * Double(max(config.totalRunCount - done, 0))
-        let detail = (units.map { ", \($0) units" } ?? "") + (task.name == mainTargetName ? "" : ", on \(task.name)") + (from == nil ? "" : ", grown again")
+        let eta = elapsed / doneCost * max(totalCost - doneCost, 0)
+        let detail = (units.map { ", \($0) units" } ?? "") + (task.name == mainTargetName ? "" : ", on \(task.name)") + (from == nil ? "" : ", from a grown or re-trained source")
         log(String(format: "[%3d/%d] %@ · %@ · seed %llu%@: %.2f%% (%.1f s)   elapsed %@, ETA %@", done, config.totalRunCount,
                    variant.label, depth.label, seed, detail, 100 * outcome.evaluation.top1, outcome.seconds,
                    ProgressDisplay.clock(elapsed), ProgressDisplay.clock(eta)))

@@ -124,5 +124,5 @@ struct ComparisonTables {
                            header: ["Depth", "Runs", "Mean seconds per run", "Steps per run"], rows: rows)
     }
 
-    var all: [ReportTable] { [table1, table3, table2, shotsTable, perBlock, table4, table8, meanPerClass, convergence, selectedRates].compactMap { $0 } + [timing] }
+    var all: [ReportTable] { [table1, table3, table2, shotsTable, perBlock, table4, table6, table7, table8, meanPerClass, convergence, selectedRates].compactMap { $0 } + [timing] }
 }

@@ -41,6 +41,9 @@ struct Compare: ParsableCommand {
     @Option(help: "First target of cumulative growth (Table 8): source → FIRST → target, e.g. mnist-5k.")
     var cumulative: String?
 
+    @Option(help: "Grow on the source task too (Tables 6–7): e.g. fashion-mnist, the MiniAlexNet source's own data; models kept in OUT/source-study.")
+    var sourceStudy: String?
+
     @Option(help: "Let every grid run pick its base learning rate among these (comma-separated, e.g. 0.0003,0.001,0.003) on a validation split of its training shots.")
     var selectLr: String?
 
@@ -77,6 +80,12 @@ struct Compare: ParsableCommand {
         c.shotSweep = try shotsSweep.map { try Self.list($0, "--shots-sweep") { Int($0).flatMap { $0 > 0 ? $0 : nil } } } ?? []
         c.retentionSource = retention == "none" || retention == "auto" ? nil : retention
         c.cumulativeFirstTarget = cumulative
+        if let data = sourceStudy {
+            _ = try parseDataset(data, option: "--source-study")
+            var study = SourceStudyConfig(dataset: data)
+            study.units = c.training.units
+            c.sourceStudy = study
+        }
         c.learningRateCandidates = try selectLr.map { try Self.list($0, "--select-lr") { Float($0).flatMap { $0 > 0 && $0.isFinite ? $0 : nil } } }
         if quick {
             c.seeds = [c.seeds.first ?? 1]; c.testPerClass = min(c.testPerClass ?? 10, 10); c.training.budget = .iterations(min(common.iterations, 20))
@@ -101,7 +110,15 @@ struct Compare: ParsableCommand {
         var config = try makeConfig()
         config.dataDirectory = runtime.resolvedDataDir
         config.workers = workers ?? Threads.count
+        config.sourceStudyDirectory = URL(fileURLWithPath: out).appendingPathComponent("source-study").path
         let source = try common.source(dataDir: config.dataDirectory)
+        // The wide network from scratch gets the base's own pretraining recipe, as recorded in the base's history.
+        if let recipe = source.history.first(where: { $0.command.hasPrefix("pretrain") }), recipe.epochs > 0 {
+            config.sourceStudy?.baseEpochs = recipe.epochs
+            config.sourceStudy?.batchSize = recipe.batchSize
+            config.sourceStudy?.peakLearningRate = Float(recipe.learningRate)
+            config.sourceStudy?.furtherLearningRate = Float(recipe.learningRate) / 10
+        }
         if retention == "auto", source.network.spec.architecture == "mini-alexnet", source.network.spec.classes == 10 {
             config.retentionSource = "fashion-mnist"
         }

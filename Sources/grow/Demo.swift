@@ -12,7 +12,7 @@ struct Demo: ParsableCommand {
         discussion: """
             Steps: data (grow data fetch) → runs/source-fashion-mnist.safetensors (grow pretrain, once) → \
             grow compare --target animal-mnist --retention fashion-mnist (every method and depth, 5 seeds); with --full also \
-            --units-sweep 64,1024 --cumulative mnist-5k --select-lr 0.0003,0.001,0.003.
+            --units-sweep 64,1024 --cumulative mnist-5k --select-lr 0.0003,0.001,0.003 --source-study fashion-mnist.
             With --source efficientnet-lite0: data → grow compare --from efficientnet-lite0 --size \(imagenetSide) \
             --target animal-mnist --shots 10 --all-depth-only ft,da,wa (the ImageNet source, silhouettes upsampled and made RGB).
             """)
@@ -26,7 +26,7 @@ struct Demo: ParsableCommand {
     @Flag(help: "A tiny version (one seed, a few methods, short pretraining) that finishes in about a minute.")
     var quick = false
 
-    @Flag(help: "Add the unit sweep (Table 2), cumulative growth (Table 8) and per-method learning-rate selection (about 4× longer).")
+    @Flag(help: "Add the unit sweep (Table 2), growth on the source task (Tables 6–7), cumulative growth (Table 8) and per-method learning-rate selection (about 5× longer).")
     var full = false
 
     @Option(help: "Where checkpoints and the report go.")
@@ -54,7 +54,8 @@ struct Demo: ParsableCommand {
 
         let compare = try Compare.parse(["--from", checkpoint, "--target", "animal-mnist", "--out", "\(runs)/compare-animal-mnist",
                                          "--data-dir", dataDir, "--threads", String(Threads.count), "--retention", "fashion-mnist"]
-                                        + (quick ? ["--quick"] : full ? ["--units-sweep", "64,1024", "--cumulative", "mnist-5k", "--select-lr", "0.0003,0.001,0.003"] : []))
+                                        + (quick ? ["--quick"] : full ? ["--units-sweep", "64,1024", "--cumulative", "mnist-5k", "--select-lr", "0.0003,0.001,0.003",
+                                                                           "--source-study", "fashion-mnist"] : []))
         try compare.run()
     }
 

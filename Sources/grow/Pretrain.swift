@@ -56,7 +56,7 @@ struct Pretrain: ParsableCommand {
         Interrupt.install()
         let source = try DatasetSource(parsing: dataset)
         let dataDir = runtime.resolvedDataDir
-        let (train, test, testIndices) = try Self.trainAndTest(source, dataDir: dataDir, seed: seed)
+        let (train, test, testIndices) = try SourceData.trainAndTest(source, dataDir: dataDir, seed: seed)
         let architecture = try Zoo.architecture(model)
         // The images' own shape when it suits the architecture (MiniAlexNet takes any size ≥ 8), else its default input.
         let imageShape = fixedInputShape(train) ?? fixedInputShape(test)
@@ -105,17 +105,5 @@ struct Pretrain: ParsableCommand {
         let result = try Evaluator.evaluate(network.model, on: testSource, classes: classes)
         say(String(format: "done in %.0f s: test top-1 %.2f%%, mean per-class %.2f%%; wrote %@",
                      Date().timeIntervalSince(started), 100 * result.top1, 100 * result.meanPerClass, out))
-    }
-
-    /// The train split and a test split: the data set's own, or a stratified 10 % held out.
-    static func trainAndTest(_ source: DatasetSource, dataDir: String, seed: UInt64) throws -> (any ImageDataset, any ImageDataset, [Int]) {
-        let splits = source.splits(dataDir: dataDir)
-        if splits.contains(.train) && splits.contains(.test) {
-            let test = try source.load(.test, dataDir: dataDir)
-            return (try source.load(.train, dataDir: dataDir), test, Array(0..<test.count))
-        }
-        let all = try source.load(.all, dataDir: dataDir)
-        let (train, test) = TrainTestSplit.stratified(labels: all.labels, classCount: all.classNames.count, testFraction: 0.1, seed: seed)
-        return (Subset(all, indices: train), all, test)
     }
 }

@@ -90,10 +90,10 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(eval.out.contains("confusion matrix"), eval.out)
 
         let compare = try run(["compare", "--from", "src.safetensors", "--target", target, "--shots", "5", "--quick",
-                               "--retention", source, "--select-lr", "0.001,0.01", "--out", "report"])
+                               "--retention", source, "--select-lr", "0.001,0.01", "--source-study", source, "--out", "report"])
         XCTAssertTrue(compare.out.contains("claims:"), compare.out)
         let markdown = try String(contentsOf: work.appendingPathComponent("report/report.md"), encoding: .utf8)
-        for section in ["Learning rates picked on validation", "Training budget and convergence", "FT had"] {
+        for section in ["Learning rates picked on validation", "Training budget and convergence", "FT had", "Table 6", "Table 7"] {
             XCTAssertTrue(markdown.contains(section), section)
         }
         for file in ["report.md", "report.html", "results.csv", "results.json", "plots/per-block.svg"] {
@@ -105,7 +105,9 @@ final class CLITests: XCTestCase {
         XCTAssertGreaterThanOrEqual(try doc.nodes(forXPath: "//*[local-name()='svg']").count, 5)
         XCTAssertGreaterThanOrEqual(try doc.nodes(forXPath: "//table").count, 3)
         let csv = try String(contentsOf: work.appendingPathComponent("report/results.csv"), encoding: .utf8)
-        XCTAssertEqual(csv.split(separator: "\n").count, 1 + 4 * 2, "one row per run of the quick grid")
+        XCTAssertEqual(csv.split(separator: "\n").count, 1 + 4 * 2 + 2, "one row per run of the quick grid, and the source study's two")
+        XCTAssertFalse(markdown.contains("run with --source-study"), "claims 9 and 10 are tested")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: work.appendingPathComponent("report/source-study/scratch.safetensors").path))
     }
 
     func testBadInputGivesClearErrors() throws {

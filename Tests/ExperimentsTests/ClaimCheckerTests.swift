@@ -139,6 +139,33 @@ final class ClaimCheckerTests: XCTestCase {
         XCTAssertEqual(verdict(grid([:]), 12), .notTested)
     }
 
+    func testClaim9GrowingBeatsTheFixedWideNetwork() {
+        func wide(_ offsets: [Double]) -> [RunResult] { seeds.enumerated().map { i, s in run("ft", .all, s, base[i] + offsets[i], study: "source-scratch") } }
+        for (wa, v) in [(above, ClaimCheck.Verdict.held), (below, .notHeld), (straddle, .inconclusive)] {
+            XCTAssertEqual(verdict(grid(["ft": [.all: zero], "wa": [.all: wa]], extra: wide(zero)), 9), v)
+        }
+        XCTAssertEqual(verdict(grid(["ft": [.all: zero], "wa": [.all: above]]), 9), .notTested)
+    }
+
+    func testClaim10OnPairedSourceTestImages() {
+        func study(grownMinusBase: [Double], grownMinusScratch: [Double]) -> [ClaimCheck] {
+            var config = ComparisonConfig(target: "synthetic")
+            config.seeds = seeds
+            var results = ComparisonResults(config: config, sourceDescription: "", targetDescription: "")
+            var s = SourceStudyResult(config: SourceStudyConfig(dataset: "fashion-mnist"))
+            s.differences = ["grown − base": Summary(grownMinusBase), "grown − scratch": Summary(grownMinusScratch)]
+            results.sourceStudy = s
+            return ClaimChecker(results).check()
+        }
+        // Per-image differences in {−1, 0, 1} over 10,000 images.
+        func images(better: Int, worse: Int) -> [Double] { Array(repeating: 1, count: better) + Array(repeating: -1, count: worse) + Array(repeating: 0, count: 10_000 - better - worse) }
+        XCTAssertEqual(verdict(study(grownMinusBase: images(better: 300, worse: 200), grownMinusScratch: images(better: 250, worse: 250)), 10), .held)
+        XCTAssertEqual(verdict(study(grownMinusBase: images(better: 100, worse: 400), grownMinusScratch: images(better: 250, worse: 250)), 10), .notHeld, "3 points worse")
+        XCTAssertEqual(verdict(study(grownMinusBase: images(better: 1000, worse: 1150), grownMinusScratch: images(better: 250, worse: 250)), 10), .inconclusive,
+                       "1.5 points worse with a ±0.9-point interval: could be inside or outside the 1-point margin")
+        XCTAssertEqual(verdict(grid([:]), 10), .notTested)
+    }
+
     func testOneSeedIsInconclusiveEverywhere() {
         var config = ComparisonConfig(target: "synthetic")
         config.seeds = [1]
