@@ -11,7 +11,7 @@ public final class ComparisonRunner {
     /// Receives one line per finished run (with overall progress and ETA) and other news.
     public var log: (String) -> Void = { _ in }
     private var done = 0
-    /// Work finished so far and in all, in seconds-like units (a run at depth All trains the whole network: 10×).
+    /// Work finished so far and in all, in `cost(_:)` units.
     private var doneCost = 0.0
     private var totalCost = 1.0
     private let progressLock = NSLock()
@@ -41,15 +41,14 @@ public final class ComparisonRunner {
         return results
     }
 
-    /// One unit of work of the grid: a few runs that depend on each other (or one), recorded in `slot` order.
+    /// One unit of work of the grid: one run, or a few that depend on each other; `cost` (in `cost(_:)` units)
+    /// orders the work, heaviest first, and drives the ETA.
     struct Job {
-        let weight: Int
+        let cost: Double
         let work: () throws -> [RunResult]
-        /// For the ETA: the job's runs in `cost` units.
-        var cost: Double { Double(weight) }
     }
 
-    /// Relative cost of one run at `depth`, for the ETA.
+    /// Relative cost of one run at `depth`: a run at depth All trains the whole network.
     static func cost(_ depth: FineTuneDepth) -> Double { depth == .all ? 10 : 1 }
 
     func runSeeds(into results: inout ComparisonResults, inputShape: [Int], probe: RetentionProbe?) throws {
@@ -73,7 +72,7 @@ public final class ComparisonRunner {
             jobs += try jobsOfSeed(seed, task: task, inputShape: inputShape, probe: probe)
             for (key, study) in [("scratch", "source-scratch"), ("grown", "source-grown")] {
                 guard let network = studied[key] else { continue }
-                jobs.append(Job(weight: 10) { [self] in
+                jobs.append(Job(cost: 10) { [self] in
                     let outcome = try fineTune(.ft, depth: .all, seed: seed, task: task, cache: nil, from: network)
                     return [try record(outcome, .ft, .all, seed, units: config.training.units, shots: config.shots, study: study, probe: nil)]
                 })
@@ -94,11 +93,10 @@ public final class ComparisonRunner {
     func jobsOfSeed(_ seed: UInt64, task: MaterialisedTask, inputShape: [Int], probe: RetentionProbe?) throws -> [Job] {
         let cache = FeatureCache(), selectionCache = FeatureCache()
         let units = config.training.units, shots = config.shots
-        func weight(_ depth: FineTuneDepth) -> Int { depth == .all ? 10 : 1 }
         var jobs: [Job] = []
         for variant in config.variants {
             for depth in config.depths(for: variant) {
-                jobs.append(Job(weight: weight(depth) * (1 + (config.learningRateCandidates?.count ?? 0))) { [self] in
+                jobs.append(Job(cost: Self.cost(depth) * Double(1 + (config.learningRateCandidates?.count ?? 0))) { [self] in
                     let selected = try selectRate(variant, depth: depth, seed: seed, task: task, cache: selectionCache)
                     let outcome = try fineTune(variant, depth: depth, seed: seed, task: task, cache: cache, learningRate: selected?.rate)
                     return [try record(outcome, variant, depth, seed, units: units, shots: shots, study: "grid", probe: probe, selection: selected)]
@@ -107,7 +105,7 @@ public final class ComparisonRunner {
         }
         for u in config.unitSweep {
             for variant in [MethodVariant.wa, .da] {
-                jobs.append(Job(weight: 10) { [self] in
+                jobs.append(Job(cost: 10) { [self] in
                     let outcome = try fineTune(variant, depth: .all, seed: seed, task: task, cache: cache, units: u)
                     return [try record(outcome, variant, .all, seed, units: u, shots: shots, study: "units", probe: nil)]
                 })
@@ -116,7 +114,7 @@ public final class ComparisonRunner {
         for k in config.shotSweep {
             let other = try fewShot(config.target, shots: k, seed: seed, inputShape: inputShape)
             for variant in [MethodVariant.ft, .wa] {
-                jobs.append(Job(weight: 10) { [self] in
+                jobs.append(Job(cost: 10) { [self] in
                     let outcome = try fineTune(variant, depth: .all, seed: seed, task: other, cache: nil)
                     return [try record(outcome, variant, .all, seed, units: units, shots: k, study: "shots", probe: nil)]
                 })
@@ -126,7 +124,7 @@ public final class ComparisonRunner {
             let firstTask = try fewShot(first, shots: shots, seed: seed, inputShape: inputShape)
             for variant in [MethodVariant.ft, .wa] {
                 let inGrid = config.variants.contains(variant) && config.depths(for: variant).contains(.all)
-                jobs.append(Job(weight: inGrid ? 20 : 30) { [self] in
+                jobs.append(Job(cost: inGrid ? 20 : 30) { [self] in
                     let direct = inGrid ? nil : try fineTune(variant, depth: .all, seed: seed, task: task, cache: cache)
                     let step1 = try fineTune(variant, depth: .all, seed: seed, task: firstTask, cache: nil)
                     let step2 = try fineTune(variant, depth: .all, seed: seed, task: task, cache: nil, from: step1.network)
@@ -151,7 +149,7 @@ public final class ComparisonRunner {
         let threads = Threads.count
         Threads.set(1)
         defer { Threads.set(threads) }
-        let order = jobs.indices.sorted { jobs[$0].weight > jobs[$1].weight || (jobs[$0].weight == jobs[$1].weight && $0 < $1) }
+        let order = jobs.indices.sorted { jobs[$0].cost > jobs[$1].cost || (jobs[$0].cost == jobs[$1].cost && $0 < $1) }
         let state = JobQueue(order: order, count: jobs.count)
         let box = UncheckedSendable(jobs)
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
@@ -175,13 +173,17 @@ public final class ComparisonRunner {
             var c = runConfig(variant, depth: depth, seed: seed)
             c.learningRate = rate
             defer { progressLock.lock(); done += 1; doneCost += Self.cost(depth); progressLock.unlock() }
-            return try FineTune.run(source: source.network, config: c, classes: task.classes, train: bank, test: validation,
-                                    cacheFrozenFeatures: true, featureCache: cache, evaluations: 1, sourceOptimizer: source.optimizer).evaluation.top1
+            do {
+                return try FineTune.run(source: source.network, config: c, classes: task.classes, train: bank, test: validation,
+                                        cacheFrozenFeatures: true, featureCache: cache, evaluations: 1, sourceOptimizer: source.optimizer).evaluation.top1
+            } catch Trainer.Stop.nonFiniteLoss {
+                return -1   // a rate that diverges is never picked over one that trains
+            }
         }
         progressLock.lock(); defer { progressLock.unlock() }
         log(String(format: "      %@ · %@ · seed %llu: learning rate %@ picked on %d validation images (%@)", variant.label, depth.label, seed,
                    LearningRateSelection.key(choice.rate), LearningRateSelection.split(task.train).validation.count,
-                   choice.validation.keys.sorted().map { String(format: "%@: %.1f%%", $0, 100 * choice.validation[$0]!) }.joined(separator: ", ")))
+                   choice.validation.keys.sorted().map { k in choice.validation[k]! < 0 ? "\(k): diverged" : String(format: "%@: %.1f%%", k, 100 * choice.validation[k]!) }.joined(separator: ", ")))
         return choice
     }
 
