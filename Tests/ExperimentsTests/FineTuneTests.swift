@@ -35,20 +35,23 @@ final class FineTuneTests: XCTestCase {
         return ViewBank(passes: passes)
     }
 
-    /// Every method at every depth that caches: training the head on cached features of every view gives the same
-    /// weights and accuracy as training the whole network on the views (dropout masks, view choices, steps alike).
+    /// Every method at every depth that caches: training the head on cached features of every view — one cache shared
+    /// by all of them — gives the same weights and accuracy as training the whole network on the views (dropout masks,
+    /// view choices, steps alike).
     func testCachedFrozenFeaturesTrainExactlyLikeTheFullModelForEveryMethodAndDepth() throws {
         let source = try GrownNetwork.base(MiniAlexNet.descriptor, inputShape: [1, 16, 16], classes: 6, seed: 3)
         let (x, y) = quadrants(20, seed: 1), (tx, ty) = quadrants(16, seed: 2)
         let train = bank(x, y, views: 3)
         let test = TensorBatches(inputs: tx, labels: ty, batchSize: 256, shuffleSeed: nil)
+        let shared = FeatureCache()   // as in the grid: one cache for every method and depth of a draw
         for method in GrowthMethod.allCases {
             for depth in [FineTuneDepth.new, .fc7, .fc6] {
                 var config = FineTuneConfig()
                 config.method = method; config.units = 16; config.depth = depth; config.budget = .iterations(8); config.batchSize = 8
                 config.learningRate = 0.01
                 let full = try FineTune.run(source: source, config: config, classes: 4, train: train, test: test, cacheFrozenFeatures: false, evaluations: 2)
-                let cached = try FineTune.run(source: source, config: config, classes: 4, train: train, test: test, cacheFrozenFeatures: true, evaluations: 2)
+                let cached = try FineTune.run(source: source, config: config, classes: 4, train: train, test: test, cacheFrozenFeatures: true,
+                                              featureCache: shared, evaluations: 2)
                 let label = "\(method.rawValue) at \(depth.rawValue)"
                 XCTAssertEqual(full.steps, 8, label)
                 XCTAssertEqual(cached.steps, 8, label)
