@@ -66,7 +66,7 @@ public struct RunResult: Codable, Sendable {
     public let shots: Int
     /// "grid", "units", "shots", "cumulative-direct" / "cumulative-chained", or "source-scratch" / "source-grown"
     /// (FT at depth All from the source study's wide-from-scratch / grown-on-source network).
-    public let study: String
+    public var study: String
     public let top1: Double
     public let meanPerClass: Double
     public let perBlock: [String: Double]
@@ -102,9 +102,8 @@ public struct ComparisonResults: Codable, Sendable {
 extension RunResult {
     /// The same run, listed under another study.
     func relabeled(study: String) -> RunResult {
-        var r = RunResult(variant: variant, depth: depth, seed: seed, units: units, shots: shots, study: study, top1: top1, meanPerClass: meanPerClass,
-                          perBlock: perBlock, retention: retention, seconds: seconds, steps: steps, curve: curve, pace: pace)
-        r.learningRate = learningRate; r.validation = validation
+        var r = self
+        r.study = study
         return r
     }
 }

@@ -46,7 +46,7 @@ public struct FewShotTask {
     public func viewBank(views: Int, maxBytes: Int = 1 << 30) throws -> ViewBank {
         let bytes = max(1, trainLoader.exampleCount * trainLoader.transform.outputShape.reduce(4, *))
         let count = augment ? max(1, min(views, maxBytes / bytes)) : 1
-        let passes = try (0..<count).map { v in try LoaderSource.gather(v == 0 ? trainLoader.orderedBatches() : trainLoader.batches(epoch: v)) }
+        let passes = try (0..<count).map { v in try LoaderSource.adapt(v == 0 ? trainLoader.orderedBatches() : trainLoader.batches(epoch: v)).gathered() }
         return ViewBank(passes: passes)
     }
 

@@ -13,14 +13,7 @@ public struct LoaderSource: BatchSource {
     public func batches(epoch: Int) -> BatchIterator { Self.adapt(loader.batches(epoch: epoch)) }
     public func orderedBatches() -> BatchIterator { Self.adapt(loader.orderedBatches()) }
 
-    /// Every batch of one loader pass, gathered into one tensor with its labels.
-    static func gather(_ epoch: LoaderEpoch) throws -> (Tensor, [Int]) {
-        try adapt(epoch).gathered()
-    }
-
     static func adapt(_ epoch: LoaderEpoch) -> BatchIterator {
         BatchIterator { try epoch.nextBatch().map { Batch(inputs: $0.images, labels: $0.labels) } }
     }
 }
-
-

@@ -33,22 +33,14 @@ public struct ViewBank {
 
     /// The bank of the examples at `examples` (indices into this bank), with all their views.
     public func subset(_ examples: [Int]) -> ViewBank {
-        let n = labels.count, width = views.count / Swift.max(views.shape[0], 1)
-        let out = Tensor(uninitialized: [examples.count * viewCount] + Array(views.shape.dropFirst()))
-        for v in 0..<viewCount {
-            for (j, i) in examples.enumerated() {
-                (out.pointer + (v * examples.count + j) * width).update(from: views.pointer + (v * n + i) * width, count: width)
-            }
-        }
-        return ViewBank(views: out, labels: examples.map { labels[$0] }, viewCount: viewCount)
+        let n = labels.count
+        let rows = (0..<viewCount).flatMap { v in examples.map { v * n + $0 } }
+        return ViewBank(views: views.gatheringRows(rows), labels: examples.map { labels[$0] }, viewCount: viewCount)
     }
 
     /// View 0 (unaugmented) of the examples at `examples`, as evaluation batches.
     public func unaugmented(_ examples: [Int], batchSize: Int = 256) -> TensorBatches {
-        let first = subset(examples)
-        let x = Tensor(uninitialized: [examples.count] + Array(views.shape.dropFirst()))
-        x.pointer.update(from: first.views.pointer, count: x.count)
-        return TensorBatches(inputs: x, labels: first.labels, batchSize: batchSize, shuffleSeed: nil)
+        TensorBatches(inputs: views.gatheringRows(examples), labels: examples.map { labels[$0] }, batchSize: batchSize, shuffleSeed: nil)
     }
 
     /// The same bank with every view passed through `transform` (e.g. frozen layers), in chunks of 256.
@@ -116,16 +108,12 @@ public struct AugmentedViews: BatchSource {
     public func orderedBatches() -> BatchIterator { rows(Array(0..<labels.count), labels: labels) }
 
     func rows(_ rows: [Int], labels rowLabels: [Int]) -> BatchIterator {
-        let width = views.count / Swift.max(views.shape[0], 1)
-        let rest = Array(views.shape.dropFirst())
         var start = 0
         return BatchIterator {
             guard start < rows.count else { return nil }
             let end = Swift.min(start + batchSize, rows.count)
-            let x = Tensor(uninitialized: [end - start] + rest)
-            for j in start..<end { (x.pointer + (j - start) * width).update(from: views.pointer + rows[j] * width, count: width) }
             defer { start = end }
-            return Batch(inputs: x, labels: Array(rowLabels[start..<end]))
+            return Batch(inputs: views.gatheringRows(Array(rows[start..<end])), labels: Array(rowLabels[start..<end]))
         }
     }
 }

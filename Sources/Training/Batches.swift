@@ -63,23 +63,16 @@ public struct TensorBatches: BatchSource {
     public func evenlySpaced(_ count: Int) -> TensorBatches {
         guard count < labels.count, count > 0 else { return self }
         let rows = (0..<count).map { $0 * labels.count / count }
-        let width = inputs.count / labels.count
-        let x = Tensor(uninitialized: [count] + Array(inputs.shape.dropFirst()))
-        for (j, i) in rows.enumerated() { (x.pointer + j * width).update(from: inputs.pointer + i * width, count: width) }
-        return TensorBatches(inputs: x, labels: rows.map { labels[$0] }, batchSize: batchSize, shuffleSeed: shuffleSeed)
+        return TensorBatches(inputs: inputs.gatheringRows(rows), labels: rows.map { labels[$0] }, batchSize: batchSize, shuffleSeed: shuffleSeed)
     }
 
     func batches(_ order: [Int]) -> BatchIterator {
-        let row = inputs.count / Swift.max(labels.count, 1)
-        let rest = Array(inputs.shape.dropFirst())
         var start = 0
         return BatchIterator {
             guard start < order.count else { return nil }
-            let idx = order[start..<Swift.min(start + batchSize, order.count)]
+            let idx = Array(order[start..<Swift.min(start + batchSize, order.count)])
             start += batchSize
-            let x = Tensor(uninitialized: [idx.count] + rest)
-            for (j, i) in idx.enumerated() { (x.pointer + j * row).update(from: inputs.pointer + i * row, count: row) }
-            return Batch(inputs: x, labels: idx.map { labels[$0] })
+            return Batch(inputs: inputs.gatheringRows(idx), labels: idx.map { labels[$0] })
         }
     }
 }
@@ -105,5 +98,15 @@ extension BatchIterator {
             (all.pointer + offset).update(from: p.pointer, count: p.count); offset += p.count
         }
         return (all, labels)
+    }
+}
+
+extension Tensor {
+    /// Rows `rows` of this tensor (along axis 0, in that order) as a new tensor: [N, …] → [rows.count, …].
+    func gatheringRows(_ rows: [Int]) -> Tensor {
+        let width = count / Swift.max(shape[0], 1)
+        let out = Tensor(uninitialized: [rows.count] + Array(shape.dropFirst()))
+        for (j, i) in rows.enumerated() { (out.pointer + j * width).update(from: pointer + i * width, count: width) }
+        return out
     }
 }
