@@ -25,8 +25,9 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CJPEG", path: "Sources/CJPEG", providers: [.apt(["libjpeg62-turbo-dev"])]),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CDNNL", path: "Sources/CDNNL", providers: [.apt(["libdnnl-dev"])]),
         // Layer 0: tensors, kernels (GEMM seam, im2col, pooling, elementwise), RNG, threads.
-        .target(name: "Engine", dependencies: ["COpenBLAS"], swiftSettings: fast),
+        .target(name: "Engine", dependencies: ["COpenBLAS", "CDNNL"], swiftSettings: fast),
         // Layer 0': data sets (IDX, CSV, image folders), transforms, few-shot sampling, loader, fetch.
         .target(name: "Datasets", dependencies: ["Engine", "CZlib", "CJPEG", "CPNG"], swiftSettings: fast),
         // Layer 1: layers with forward+backward, containers, loss, named parameters, safetensors.

@@ -1,7 +1,7 @@
 /// The shape arithmetic of a 2-D convolution or pooling window, shared by kernels and layers.
 ///
 /// Padding may be asymmetric (TensorFlow "SAME" pads more at the bottom/right).
-public struct ConvGeometry: Sendable, Equatable, CustomStringConvertible {
+public struct ConvGeometry: Sendable, Hashable, CustomStringConvertible {
     public var batch: Int, inChannels: Int, height: Int, width: Int
     public var outChannels: Int
     public var kernelH: Int, kernelW: Int

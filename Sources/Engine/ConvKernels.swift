@@ -1,11 +1,13 @@
 import COpenBLAS
 import Dispatch
+import Foundation
 
 /// Convolution: the seam every convolution goes through, and its im2col + GEMM (OpenBLAS) path.
 ///
 /// `path(for:)` picks a kernel per geometry: depthwise convolutions run the direct `DepthwiseConv`,
-/// unpadded 1×1 convolutions run `PointwiseConv` (GEMM on x itself), everything else im2col + GEMM
-/// below. `fastPaths = false` forces im2col for every geometry (tests, benchmarks).
+/// unpadded 1×1 convolutions run `PointwiseConv` (GEMM on x itself), other ungrouped ones with ≥ 8 input
+/// channels oneDNN's JIT kernels (`OneDNNConv`), everything else im2col + GEMM below. `fastPaths = false`
+/// forces im2col for every geometry, `oneDNN = false` (or `GROW_ONEDNN=0`) only turns oneDNN off.
 ///
 /// Layout: x: [N, C, H, W], w: [O, C/groups, kH, kW], bias: [O], y: [N, O, OH, OW].
 /// The batch is split into one contiguous slice per worker (OpenBLAS at 1 thread inside), and within
@@ -17,16 +19,20 @@ import Dispatch
 /// so every run is bit-identical for a given thread count.
 public enum ConvKernels {
     /// The kernel family that runs a convolution.
-    public enum Path: Sendable, Equatable { case im2col, depthwise, pointwise }
+    public enum Path: Sendable, Equatable { case im2col, depthwise, pointwise, onednn }
 
     /// When false, every convolution takes the im2col path (to test or time it against the fast paths).
     nonisolated(unsafe) public static var fastPaths = true
+
+    /// When false, geometries oneDNN would run take im2col (benchmarks compare the two).
+    nonisolated(unsafe) public static var oneDNN = ProcessInfo.processInfo.environment["GROW_ONEDNN"] != "0"
 
     /// The kernel `forward` and `backward` use for `g`.
     public static func path(for g: ConvGeometry) -> Path {
         if !fastPaths { return .im2col }
         if DepthwiseConv.supports(g) { return .depthwise }
         if PointwiseConv.supports(g) { return .pointwise }
+        if oneDNN && OneDNNConv.supports(g) { return .onednn }
         return .im2col
     }
 
@@ -49,6 +55,7 @@ public enum ConvKernels {
         switch path(for: g) {
         case .depthwise: DepthwiseConv.forward(x: x, w: w, bias: bias, y: y, g)
         case .pointwise: PointwiseConv.forward(x: x, w: w, bias: bias, y: y, g)
+        case .onednn: OneDNNConv.forward(x: x, w: w, bias: bias, y: y, g)
         case .im2col: slicedForward(x: x, w: w, bias: bias, y: y, g, columns: columns)
         }
     }
@@ -65,6 +72,8 @@ public enum ConvKernels {
             return
         case .pointwise:
             if dx != nil || dw != nil { PointwiseConv.backward(x: x, w: w, dy: dy, dx: dx, dw: dw, g) }
+        case .onednn:
+            if dx != nil || dw != nil { OneDNNConv.backward(x: x, w: w, dy: dy, dx: dx, dw: dw, g) }
         case .im2col:
             if dx != nil || dw != nil { slicedBackward(x: x, w: w, dy: dy, dx: dx, dw: dw, g, columns: columns) }
         }

@@ -1,0 +1,191 @@
+import CDNNL
+import Foundation
+
+/// Convolution on oneDNN's JIT kernels (blocked layouts, the CPU's widest vectors), behind `ConvKernels`.
+///
+/// Layout: x: [N, C, H, W], w: [O, C, kH, kW], bias: [O], y: [N, O, OH, OW], all plain; the plan reorders
+/// to oneDNN's blocked layouts and back on every call (each reorder is one pass over the tensor, a few
+/// per cent of the convolution; measured in `grow bench --conv-paths`). Like the im2col path, the batch is
+/// split into one slice per engine worker and each slice runs single-threaded, so OpenBLAS and OpenMP
+/// threads never compete and results are the same for a given thread count.
+enum OneDNNConv {
+    /// Groups = 1 with at least 8 input channels. Grouped and depthwise convolutions have their own paths;
+    /// first layers (1–3 input channels) stay on im2col: oneDNN 2.6.3's AVX2 backward-weights kernel
+    /// crashes for one input channel at some sizes (seen at 28×28), and such layers are cheap anyway.
+    static func supports(_ g: ConvGeometry) -> Bool {
+        g.groups == 1 && g.inChannels >= 8 && OneDNNRuntime.available
+    }
+
+    /// The plan of one slice geometry, built on first use.
+    static func plan(_ g: ConvGeometry) -> OneDNNPlan { PlanCache.shared.plan(g) }
+
+    static func forward(x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                        y: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
+        let (inImage, outImage) = (g.inChannels * g.height * g.width, g.outChannels * g.outHeight * g.outWidth)
+        ConvKernels.forEachSlice(g.batch) { _, slice in
+            var sg = g
+            sg.batch = slice.count
+            let plan = OneDNNConv.plan(sg)
+            let zeroBias = bias == nil ? Tensor(zeros: [g.outChannels]) : nil
+            let run = OneDNNRun(plan)
+            let src = run.staged(plan.src, x + slice.lowerBound * inImage)
+            let wts = run.staged(plan.weights, w)
+            let dst = run.output(plan.dst, y + slice.lowerBound * outImage)
+            run.execute(plan.forward, [(DNNLArg.src, plan.src.desc, src), (DNNLArg.weights, plan.weights.desc, wts),
+                                       (DNNLArg.bias, plan.bias, UnsafeMutablePointer(mutating: bias ?? UnsafePointer(zeroBias!.pointer))),
+                                       (DNNLArg.dst, plan.dst.desc, dst)])
+            run.unstage(plan.dst, dst, to: y + slice.lowerBound * outImage)
+        }
+    }
+
+    /// dx is overwritten (skip with nil); dw is accumulated (skip with nil). The bias gradient is the seam's.
+    static func backward(x: UnsafePointer<Float>, w: UnsafePointer<Float>, dy: UnsafePointer<Float>,
+                         dx: UnsafeMutablePointer<Float>?, dw: UnsafeMutablePointer<Float>?, _ g: ConvGeometry) {
+        let (inImage, outImage) = (g.inChannels * g.height * g.width, g.outChannels * g.outHeight * g.outWidth)
+        let weightCount = g.outChannels * g.patchSize
+        let workers = Swift.min(Threads.count, g.batch)
+        // One plain weight-gradient buffer per worker, summed into dw in worker order afterwards.
+        let sliceDW: [Tensor] = dw == nil ? [] : (0..<workers).map { _ in Tensor(uninitialized: [weightCount]) }
+        ConvKernels.forEachSlice(g.batch) { worker, slice in
+            var sg = g
+            sg.batch = slice.count
+            let plan = OneDNNConv.plan(sg)
+            let run = OneDNNRun(plan)
+            let dySlice = dy + slice.lowerBound * outImage
+            if let dx {
+                let diffDst = run.staged(plan.dataDiffDst, dySlice)
+                let wts = run.staged(plan.dataWeights, w)
+                let diffSrc = run.output(plan.dataDiffSrc, dx + slice.lowerBound * inImage)
+                run.execute(plan.backwardData, [(DNNLArg.diffDst, plan.dataDiffDst.desc, diffDst),
+                                                (DNNLArg.weights, plan.dataWeights.desc, wts),
+                                                (DNNLArg.diffSrc, plan.dataDiffSrc.desc, diffSrc)])
+                run.unstage(plan.dataDiffSrc, diffSrc, to: dx + slice.lowerBound * inImage)
+            }
+            if dw != nil {
+                let src = run.staged(plan.weightsSrc, x + slice.lowerBound * inImage)
+                let diffDst = run.staged(plan.weightsDiffDst, dySlice)
+                let target = sliceDW[worker].pointer
+                let diffWeights = run.output(plan.weightsDiffWeights, target)
+                run.execute(plan.backwardWeights, [(DNNLArg.src, plan.weightsSrc.desc, src),
+                                                   (DNNLArg.diffDst, plan.weightsDiffDst.desc, diffDst),
+                                                   (DNNLArg.diffWeights, plan.weightsDiffWeights.desc, diffWeights)])
+                run.unstage(plan.weightsDiffWeights, diffWeights, to: target)
+            }
+        }
+        if let dw { for t in sliceDW { axpy(weightCount, 1, t.pointer, dw) } }
+    }
+}
+
+/// oneDNN's execution-argument numbers (macros in dnnl_types.h, which Swift does not import).
+enum DNNLArg {
+    static let src: Int32 = 1, dst: Int32 = 17, weights: Int32 = 33, bias: Int32 = 41, scratchpad: Int32 = 80
+    static let diffSrc: Int32 = 129, diffDst: Int32 = 145, diffWeights: Int32 = 161
+    static let from = src, to = dst
+}
+
+/// One call's temporary buffers (blocked copies, scratch) and its stream; buffers live as long as the run.
+final class OneDNNRun {
+    let plan: OneDNNPlan
+    private var buffers: [Tensor] = []
+    private let scratch: Tensor?
+
+    init(_ plan: OneDNNPlan) {
+        self.plan = plan
+        OneDNNRuntime.singleThreaded()
+        scratch = plan.scratchFloats > 0 ? Tensor(uninitialized: [plan.scratchFloats]) : nil
+    }
+
+    /// A plain input in the operand's layout: the pointer itself, or a reordered copy.
+    func staged(_ operand: OneDNNPlan.Operand, _ plain: UnsafePointer<Float>) -> UnsafeMutablePointer<Float> {
+        let source = UnsafeMutablePointer(mutating: plain)
+        guard let reorder = operand.fromPlain else { return source }
+        let buffer = Tensor(uninitialized: [operand.floats])
+        buffers.append(buffer)
+        execute(reorder, [(DNNLArg.from, operand.plain, source), (DNNLArg.to, operand.desc, buffer.pointer)], scratch: false)
+        return buffer.pointer
+    }
+
+    /// Where the primitive writes an output: the plain destination itself, or a blocked buffer.
+    func output(_ operand: OneDNNPlan.Operand, _ plain: UnsafeMutablePointer<Float>) -> UnsafeMutablePointer<Float> {
+        if operand.isPlain { return plain }
+        let buffer = Tensor(uninitialized: [operand.floats])
+        buffers.append(buffer)
+        return buffer.pointer
+    }
+
+    /// Copies a blocked output back to its plain destination (nothing when it was written in place).
+    func unstage(_ operand: OneDNNPlan.Operand, _ written: UnsafeMutablePointer<Float>, to plain: UnsafeMutablePointer<Float>) {
+        guard let reorder = operand.toPlain else { return }
+        execute(reorder, [(DNNLArg.from, operand.desc, written), (DNNLArg.to, operand.plain, plain)], scratch: false)
+    }
+
+    /// Runs `primitive` on memory objects wrapping the given buffers, and waits for it.
+    func execute(_ primitive: dnnl_primitive_t, _ operands: [(Int32, dnnl_memory_desc_t, UnsafeMutablePointer<Float>)], scratch useScratch: Bool = true) {
+        let engine = OneDNNRuntime.loadedEngine
+        var memories: [dnnl_memory_t?] = []
+        defer { for m in memories { dnnl_memory_destroy(m) } }
+        var args: [dnnl_exec_arg_t] = []
+        var all = operands
+        if useScratch, let scratch { all.append((DNNLArg.scratchpad, plan.scratch, scratch.pointer)) }
+        for (arg, desc, pointer) in all {
+            var memory: dnnl_memory_t?
+            expect(dnnl_memory_create(&memory, [desc], engine, pointer), "memory")
+            memories.append(memory)
+            args.append(dnnl_exec_arg_t(arg: arg, memory: memory))
+        }
+        var stream: dnnl_stream_t?
+        expect(dnnl_stream_create(&stream, engine, dnnl_stream_default_flags.rawValue), "stream")
+        defer { dnnl_stream_destroy(stream) }
+        expect(dnnl_primitive_execute(primitive, stream, Int32(args.count), args), "execute")
+        expect(dnnl_stream_wait(stream), "wait")
+    }
+
+    private func expect(_ status: dnnl_status_t, _ what: String) {
+        if status != dnnl_success { fatalError("oneDNN: \(what) failed (status \(status.rawValue)) for plan \(plan.implementations)") }
+    }
+}
+
+/// The process's oneDNN CPU engine, and OpenMP held to one thread per calling thread.
+enum OneDNNRuntime {
+    nonisolated(unsafe) private static let created: dnnl_engine_t? = {
+        var engine: dnnl_engine_t?
+        return dnnl_engine_create(&engine, dnnl_cpu, 0) == dnnl_success ? engine : nil
+    }()
+
+    /// False when oneDNN has no CPU engine here (then convolutions stay on im2col).
+    static var available: Bool { created != nil }
+    static var loadedEngine: dnnl_engine_t { created! }
+    static func engine() throws(OneDNNError) -> dnnl_engine_t {
+        guard let created else { throw OneDNNError("no CPU engine") }
+        return created
+    }
+
+    /// `omp_set_num_threads` of the OpenMP runtime oneDNN is built on (libgomp, loaded with libdnnl).
+    private static let setThreads: (@convention(c) (Int32) -> Void)? = {
+        guard let symbol = dlsym(dlopen(nil, RTLD_NOW), "omp_set_num_threads") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (Int32) -> Void).self)
+    }()
+
+    /// OpenMP's thread count is per calling thread: hold it to 1 on this one (engine workers split the batch).
+    static func singleThreaded() { setThreads?(1) }
+}
+
+/// Plans by slice geometry, shared by all threads.
+final class PlanCache: @unchecked Sendable {
+    static let shared = PlanCache()
+    private let lock = NSLock()
+    private var plans: [ConvGeometry: OneDNNPlan] = [:]
+
+    func plan(_ g: ConvGeometry) -> OneDNNPlan {
+        lock.lock()
+        defer { lock.unlock() }
+        if let plan = plans[g] { return plan }
+        do {
+            let plan = try OneDNNPlan(g)
+            plans[g] = plan
+            return plan
+        } catch {
+            fatalError("\(error)")
+        }
+    }
+}

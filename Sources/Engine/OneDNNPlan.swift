@@ -1,0 +1,147 @@
+import CDNNL
+import Foundation
+
+/// oneDNN's convolution primitives for one geometry (one worker's slice of a batch), built once and reused.
+///
+/// Layouts: the engine's tensors are plain (x, y: NCHW; w: OIHW). Each primitive is created with
+/// `format_tag_any`, so oneDNN picks the blocked layouts its JIT kernels are fastest on for this CPU
+/// (AVX2 or AVX-512, chosen by oneDNN at run time), and the plan holds the reorders between plain and
+/// blocked buffers. Scratch memory is user-managed, so one plan may run on several threads at once.
+/// Every primitive runs single-threaded: the engine's own workers split the batch (`OneDNNConv`).
+final class OneDNNPlan: @unchecked Sendable {
+    /// A memory descriptor and, where it differs from the plain one, the reorders to and from it.
+    struct Operand {
+        var desc: dnnl_memory_desc_t
+        var plain: dnnl_memory_desc_t
+        var fromPlain: dnnl_primitive_t?
+        var toPlain: dnnl_primitive_t?
+        /// Floats of a buffer in `desc`'s layout (blocked layouts pad channels).
+        var floats: Int
+        var isPlain: Bool { fromPlain == nil }
+    }
+
+    let forward: dnnl_primitive_t, backwardData: dnnl_primitive_t, backwardWeights: dnnl_primitive_t
+    let src, weights, dst: Operand                               // forward
+    /// The bias, always plain.
+    let bias: dnnl_memory_desc_t
+    let dataDiffDst, dataWeights, dataDiffSrc: Operand           // backward data
+    let weightsSrc, weightsDiffDst, weightsDiffWeights: Operand  // backward weights
+    /// Floats of the largest scratch buffer any of the three primitives asks for.
+    let scratchFloats: Int
+    let scratch: dnnl_memory_desc_t
+    /// The kernels oneDNN chose, e.g. "jit:avx2" (shown by benchmarks).
+    let implementations: [String]
+
+    init(_ g: ConvGeometry) throws(OneDNNError) {
+        let engine = try OneDNNRuntime.engine()
+        let (xPlain, wPlain, yPlain, bPlain) = (try Self.desc([g.batch, g.inChannels, g.height, g.width], dnnl_nchw),
+                                                try Self.desc([g.outChannels, g.inChannels, g.kernelH, g.kernelW], dnnl_oihw),
+                                                try Self.desc([g.batch, g.outChannels, g.outHeight, g.outWidth], dnnl_nchw),
+                                                try Self.desc([g.outChannels], dnnl_x))
+        var (xAny, wAny, yAny) = (try Self.desc(Self.dims(xPlain), dnnl_format_tag_any), try Self.desc(Self.dims(wPlain), dnnl_format_tag_any),
+                                  try Self.desc(Self.dims(yPlain), dnnl_format_tag_any))
+        var biasDesc = bPlain
+        let strides: [Int64] = [Int64(g.strideH), Int64(g.strideW)]
+        let dilation: [Int64] = [Int64(g.dilationH - 1), Int64(g.dilationW - 1)]   // oneDNN counts extra gaps
+        let padL: [Int64] = [Int64(g.padTop), Int64(g.padLeft)], padR: [Int64] = [Int64(g.padBottom), Int64(g.padRight)]
+
+        var attr: dnnl_primitive_attr_t?
+        try check(dnnl_primitive_attr_create(&attr), "attributes")
+        defer { dnnl_primitive_attr_destroy(attr) }
+        try check(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user), "scratchpad mode")
+
+        var forwardDesc = dnnl_convolution_desc_t(), dataDesc = dnnl_convolution_desc_t(), weightsDesc = dnnl_convolution_desc_t()
+        try check(dnnl_dilated_convolution_forward_desc_init(&forwardDesc, dnnl_forward_training, dnnl_convolution_direct,
+                                                            &xAny, &wAny, &biasDesc, &yAny, strides, dilation, padL, padR), "forward \(g)")
+        var forwardPD: dnnl_primitive_desc_t?
+        try check(dnnl_primitive_desc_create(&forwardPD, &forwardDesc, attr, engine, nil), "forward \(g)")
+        defer { dnnl_primitive_desc_destroy(forwardPD) }
+        try check(dnnl_dilated_convolution_backward_data_desc_init(&dataDesc, dnnl_convolution_direct, &xAny, &wAny, &yAny,
+                                                                  strides, dilation, padL, padR), "backward data \(g)")
+        var dataPD: dnnl_primitive_desc_t?
+        try check(dnnl_primitive_desc_create(&dataPD, &dataDesc, attr, engine, forwardPD), "backward data \(g)")
+        defer { dnnl_primitive_desc_destroy(dataPD) }
+        try check(dnnl_dilated_convolution_backward_weights_desc_init(&weightsDesc, dnnl_convolution_direct, &xAny, &wAny, nil, &yAny,
+                                                                     strides, dilation, padL, padR), "backward weights \(g)")
+        var weightsPD: dnnl_primitive_desc_t?
+        try check(dnnl_primitive_desc_create(&weightsPD, &weightsDesc, attr, engine, forwardPD), "backward weights \(g)")
+        defer { dnnl_primitive_desc_destroy(weightsPD) }
+
+        func operand(_ pd: dnnl_primitive_desc_t?, _ what: dnnl_query_t, plain: dnnl_memory_desc_t) throws(OneDNNError) -> Operand {
+            guard let md = dnnl_primitive_desc_query_md(pd, what, 0)?.pointee else { throw OneDNNError("query of \(what) for \(g)") }
+            var operand = Operand(desc: md, plain: plain, floats: dnnl_memory_desc_get_size([md]) / MemoryLayout<Float>.size)
+            if dnnl_memory_desc_equal([md], [plain]) == 0 {
+                operand.fromPlain = try Self.reorder(from: plain, to: md, engine)
+                operand.toPlain = try Self.reorder(from: md, to: plain, engine)
+            }
+            return operand
+        }
+        src = try operand(forwardPD, dnnl_query_src_md, plain: xPlain)
+        weights = try operand(forwardPD, dnnl_query_weights_md, plain: wPlain)
+        dst = try operand(forwardPD, dnnl_query_dst_md, plain: yPlain)
+        bias = bPlain
+        dataDiffDst = try operand(dataPD, dnnl_query_diff_dst_md, plain: yPlain)
+        dataWeights = try operand(dataPD, dnnl_query_weights_md, plain: wPlain)
+        dataDiffSrc = try operand(dataPD, dnnl_query_diff_src_md, plain: xPlain)
+        weightsSrc = try operand(weightsPD, dnnl_query_src_md, plain: xPlain)
+        weightsDiffDst = try operand(weightsPD, dnnl_query_diff_dst_md, plain: yPlain)
+        weightsDiffWeights = try operand(weightsPD, dnnl_query_diff_weights_md, plain: wPlain)
+
+        var largest = dnnl_memory_desc_t(), floats = 0
+        for pd in [forwardPD, dataPD, weightsPD] {
+            guard let md = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0)?.pointee else { continue }
+            let n = (dnnl_memory_desc_get_size([md]) + 3) / 4
+            if n > floats { (largest, floats) = (md, n) }
+        }
+        (scratch, scratchFloats) = (largest, floats)
+        implementations = [forwardPD, dataPD, weightsPD].map { pd in
+            var info: UnsafePointer<CChar>?
+            _ = withUnsafeMutablePointer(to: &info) { dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, $0) }
+            return info.map { String(cString: $0) } ?? "?"
+        }
+        var (f, d, w): (dnnl_primitive_t?, dnnl_primitive_t?, dnnl_primitive_t?)
+        try check(dnnl_primitive_create(&f, forwardPD), "forward primitive")
+        try check(dnnl_primitive_create(&d, dataPD), "backward data primitive")
+        try check(dnnl_primitive_create(&w, weightsPD), "backward weights primitive")
+        (forward, backwardData, backwardWeights) = (f!, d!, w!)
+    }
+
+    deinit {
+        for p in [forward, backwardData, backwardWeights] { dnnl_primitive_destroy(p) }
+        for o in [src, weights, dst, dataDiffDst, dataWeights, dataDiffSrc, weightsSrc, weightsDiffDst, weightsDiffWeights] {
+            if let p = o.fromPlain { dnnl_primitive_destroy(p) }
+            if let p = o.toPlain { dnnl_primitive_destroy(p) }
+        }
+    }
+
+    static func desc(_ dims: [Int], _ tag: dnnl_format_tag_t) throws(OneDNNError) -> dnnl_memory_desc_t {
+        var md = dnnl_memory_desc_t()
+        try check(dnnl_memory_desc_init_by_tag(&md, Int32(dims.count), dims.map(Int64.init), dnnl_f32, tag), "memory descriptor \(dims)")
+        return md
+    }
+
+    static func dims(_ md: dnnl_memory_desc_t) -> [Int] {
+        withUnsafeBytes(of: md.dims) { raw in (0..<Int(md.ndims)).map { Int(raw.load(fromByteOffset: $0 * 8, as: Int64.self)) } }
+    }
+
+    static func reorder(from: dnnl_memory_desc_t, to: dnnl_memory_desc_t, _ engine: dnnl_engine_t) throws(OneDNNError) -> dnnl_primitive_t {
+        var pd: dnnl_primitive_desc_t?, primitive: dnnl_primitive_t?
+        try check(dnnl_reorder_primitive_desc_create(&pd, [from], engine, [to], engine, nil), "reorder")
+        defer { dnnl_primitive_desc_destroy(pd) }
+        try check(dnnl_primitive_create(&primitive, pd), "reorder primitive")
+        return primitive!
+    }
+}
+
+/// A oneDNN call that failed, with what was being done.
+struct OneDNNError: Error, CustomStringConvertible {
+    let description: String
+    init(_ what: String, status: dnnl_status_t? = nil) {
+        description = "oneDNN: \(what)" + (status.map { " failed (status \($0.rawValue))" } ?? "")
+    }
+}
+
+@inline(__always)
+func check(_ status: dnnl_status_t, _ what: @autoclosure () -> String) throws(OneDNNError) {
+    if status != dnnl_success { throw OneDNNError(what(), status: status) }
+}

@@ -1,0 +1,64 @@
+import XCTest
+@testable import Engine
+
+/// oneDNN's convolutions (through the seam, as layers call them) against the seven-loop reference.
+final class OneDNNConvTests: XCTestCase {
+    override func tearDown() { Threads.set(1); ConvKernels.oneDNN = true }
+
+    static let geometries: [ConvGeometry] = [
+        // MiniAlexNet's conv2 and conv3 (3×3, pad 1), small batches
+        ConvGeometry(batch: 3, inChannels: 32, height: 14, width: 14, outChannels: 64, kernel: (3, 3), padding: (1, 1, 1, 1)),
+        ConvGeometry(batch: 2, inChannels: 64, height: 7, width: 7, outChannels: 128, kernel: (3, 3), padding: (1, 1, 1, 1)),
+        // channel counts that are not multiples of the 8/16-wide blocks, odd sizes, batch 1
+        ConvGeometry(batch: 1, inChannels: 9, height: 7, width: 5, outChannels: 13, kernel: (3, 3), padding: (1, 1, 1, 1)),
+        // stride 2 with asymmetric (TF "SAME") padding, non-square kernel
+        ConvGeometry(batch: 3, inChannels: 12, height: 9, width: 8, outChannels: 10, kernel: (3, 2), stride: (2, 2), padding: (0, 1, 1, 2)),
+        // dilation
+        ConvGeometry(batch: 2, inChannels: 8, height: 9, width: 9, outChannels: 8, kernel: (3, 3), padding: (2, 2, 2, 2), dilation: (2, 2)),
+        // 5×5 and a padded 1×1 (the pointwise path takes only unpadded ones)
+        ConvGeometry(batch: 2, inChannels: 16, height: 6, width: 6, outChannels: 24, kernel: (5, 5), padding: (2, 2, 2, 2)),
+        ConvGeometry(batch: 2, inChannels: 16, height: 4, width: 4, outChannels: 8, kernel: (1, 1), padding: (1, 1, 1, 1)),
+        // ResNet-style 7×7 stride 2 on 8 channels, tiny late-stage map
+        ConvGeometry(batch: 2, inChannels: 8, height: 11, width: 11, outChannels: 16, kernel: (7, 7), stride: (2, 2), padding: (3, 3, 3, 3)),
+        ConvGeometry(batch: 5, inChannels: 32, height: 2, width: 2, outChannels: 16, kernel: (3, 3), padding: (1, 1, 1, 1)),
+    ]
+
+    func testMatchesDirectConvolution() {
+        let seam = ConvPathCheck(
+            forward: { x, w, b, y, g in ConvKernels.forward(x: x, w: w, bias: b, y: y, g) },
+            backward: { x, w, dy, dx, dw, db, g in ConvKernels.backward(x: x, w: w, dy: dy, dx: dx, dw: dw, dbias: db, g) })
+        for threads in [1, 2] {
+            Threads.set(threads)
+            for (i, g) in Self.geometries.enumerated() {
+                XCTAssertEqual(ConvKernels.path(for: g), .onednn, "#\(i) \(g)")
+                seam.check(g, seed: UInt64(i + 1), "oneDNN #\(i)")
+            }
+        }
+    }
+
+    func testFirstLayersAndGroupsStayOffOneDNN() {
+        let rgb = ConvGeometry(batch: 2, inChannels: 3, height: 8, width: 8, outChannels: 16, kernel: (3, 3), padding: (1, 1, 1, 1))
+        let grouped = ConvGeometry(batch: 2, inChannels: 16, height: 6, width: 6, outChannels: 16, kernel: (3, 3), padding: (1, 1, 1, 1), groups: 2)
+        XCTAssertEqual(ConvKernels.path(for: rgb), .im2col)
+        XCTAssertEqual(ConvKernels.path(for: grouped), .im2col)
+        ConvKernels.oneDNN = false
+        XCTAssertEqual(ConvKernels.path(for: Self.geometries[0]), .im2col)
+    }
+
+    /// A given thread count gives the same bits every time (the slices and their order are fixed).
+    func testRepeatable() {
+        Threads.set(2)
+        let g = Self.geometries[0]
+        var rng = RNG(seed: 9)
+        let x = randomTensor([g.batch, g.inChannels, g.height, g.width], &rng)
+        let w = randomTensor([g.outChannels, g.inChannels, 3, 3], &rng)
+        let dy = randomTensor([g.batch, g.outChannels, g.outHeight, g.outWidth], &rng)
+        func run() -> [Float] {
+            let y = Tensor(zeros: dy.shape), dx = Tensor(zeros: x.shape), dw = Tensor(zeros: w.shape)
+            ConvKernels.forward(x: x.pointer, w: w.pointer, bias: nil, y: y.pointer, g)
+            ConvKernels.backward(x: x.pointer, w: w.pointer, dy: dy.pointer, dx: dx.pointer, dw: dw.pointer, dbias: nil, g)
+            return y.array + dx.array + dw.array
+        }
+        XCTAssertEqual(run(), run())
+    }
+}
