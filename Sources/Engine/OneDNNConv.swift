@@ -12,8 +12,9 @@ enum OneDNNConv {
     /// Groups = 1 with at least 8 input channels. Grouped and depthwise convolutions have their own paths;
     /// first layers (1–3 input channels) stay on im2col: oneDNN 2.6.3's AVX2 backward-weights kernel
     /// crashes for one input channel at some sizes (seen at 28×28), and such layers are cheap anyway.
+    /// A geometry oneDNN refuses (none is known) stays on im2col too: the first query builds a one-image plan.
     static func supports(_ g: ConvGeometry) -> Bool {
-        g.groups == 1 && g.inChannels >= 8 && OneDNNRuntime.available
+        g.groups == 1 && g.inChannels >= 8 && OneDNNRuntime.available && PlanCache.shared.accepts(g)
     }
 
     /// The plan of one slice geometry, built on first use.
@@ -175,6 +176,20 @@ final class PlanCache: @unchecked Sendable {
     static let shared = PlanCache()
     private let lock = NSLock()
     private var plans: [ConvGeometry: OneDNNPlan] = [:]
+    /// Whether oneDNN builds a plan for a geometry, keyed by the geometry at batch 1.
+    private var accepted: [ConvGeometry: Bool] = [:]
+
+    func accepts(_ g: ConvGeometry) -> Bool {
+        var one = g
+        one.batch = 1
+        lock.lock()
+        defer { lock.unlock() }
+        if let known = accepted[one] { return known }
+        let plan = try? OneDNNPlan(one)
+        if let plan { plans[one] = plan }
+        accepted[one] = plan != nil
+        return plan != nil
+    }
 
     func plan(_ g: ConvGeometry) -> OneDNNPlan {
         lock.lock()

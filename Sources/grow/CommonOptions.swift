@@ -55,7 +55,7 @@ struct FineTuneOptions: ParsableArguments {
     var scale: Float = 20
 
     @Option(help: "Training iterations, every batch full (learning rate ×0.1 after two thirds).")
-    var iterations = 300
+    var iterations = FineTuneConfig.defaultIterations
 
     @Option(help: "Train for this many passes over the training images instead of --iterations.")
     var epochs: Int?
@@ -72,14 +72,14 @@ struct FineTuneOptions: ParsableArguments {
     @Option(help: "sgd (the paper's: momentum 0.9, Caffe semantics) or adamw (decoupled weight decay).")
     var optimizer: OptimizerKind = .sgd
 
-    @Option(help: "Base learning rate of pre-trained layers, new parameters ×10 (default: sgd 0.001, adamw 0.0001).")
+    @Option(help: "Base learning rate of pre-trained layers, new parameters ×10 (default: sgd 0.003, adamw 0.0001).")
     var lr: Float?
 
     @Option(help: "Weight decay (default: sgd 5e-4, adamw 0.01).")
     var weightDecay: Float?
 
     /// The learning rate in force.
-    var learningRate: Float { lr ?? (optimizer == .sgd ? 0.001 : 0.0001) }
+    var learningRate: Float { lr ?? (optimizer == .sgd ? FineTuneConfig().learningRate : 0.0001) }
 
     func validate() throws {
         guard FileManager.default.fileExists(atPath: from) || Zoo.ids.contains(from) else {

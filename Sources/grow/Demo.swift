@@ -11,11 +11,15 @@ struct Demo: ParsableCommand {
         abstract: "Fetch the data, pretrain the source network (cached), compare growing with fine-tuning on Animal-MNIST, and report.",
         discussion: """
             Steps: data (grow data fetch) → runs/source-fashion-mnist.safetensors (grow pretrain, once) → \
-            grow compare --target animal-mnist --retention fashion-mnist (every method and depth, 5 seeds); with --full also \
-            --units-sweep 64,1024 --cumulative mnist-5k --select-lr 0.0003,0.001,0.003 --source-study fashion-mnist.
+            grow compare --target animal-mnist --retention fashion-mnist --seeds 1,2,3 --all-depth-only \(Self.allDepthMethods) \
+            (every method at the frozen depths, the main ones also at depth All; under 15 minutes on 2 cores); with --full \
+            5 seeds, every method at every depth, and --units-sweep 64,1024 --cumulative mnist-5k --source-study fashion-mnist.
             With --source efficientnet-lite0: data → grow compare --from efficientnet-lite0 --size \(imagenetSide) \
             --target animal-mnist --shots 10 --all-depth-only ft,da,wa (the ImageNet source, silhouettes upsampled and made RGB).
             """)
+
+    /// The methods the default demo also runs at depth All (whole-network runs cost 10× a frozen-depth run).
+    static let allDepthMethods = "ft,ft+norm,da,wa,dwa,wwa"
 
     /// Input side of the ImageNet-source demo.
     static let imagenetSide = 64
@@ -26,7 +30,7 @@ struct Demo: ParsableCommand {
     @Flag(help: "A tiny version (one seed, a few methods, short pretraining) that finishes in about a minute.")
     var quick = false
 
-    @Flag(help: "Add the unit sweep (Table 2), growth on the source task (Tables 6–7), cumulative growth (Table 8) and per-method learning-rate selection (about 5× longer).")
+    @Flag(help: "5 seeds and every method at every depth, plus the unit sweep (Table 2), growth on the source task (Tables 6–7) and cumulative growth (Table 8) (about 5× longer).")
     var full = false
 
     @Option(help: "Where checkpoints and the report go.")
@@ -54,8 +58,8 @@ struct Demo: ParsableCommand {
 
         let compare = try Compare.parse(["--from", checkpoint, "--target", "animal-mnist", "--out", "\(runs)/compare-animal-mnist",
                                          "--data-dir", dataDir, "--threads", String(Threads.count), "--retention", "fashion-mnist"]
-                                        + (quick ? ["--quick"] : full ? ["--units-sweep", "64,1024", "--cumulative", "mnist-5k", "--select-lr", "0.0003,0.001,0.003",
-                                                                           "--source-study", "fashion-mnist"] : []))
+                                        + (quick ? ["--quick"] : full ? ["--units-sweep", "64,1024", "--cumulative", "mnist-5k", "--source-study", "fashion-mnist"]
+                                                                      : ["--seeds", "1,2,3", "--all-depth-only", Self.allDepthMethods]))
         try compare.run()
     }
 
