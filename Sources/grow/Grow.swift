@@ -13,6 +13,6 @@ struct Grow: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "grow",
         abstract: "GrowingBrain: transfer learning by growing convolutional networks.",
-        subcommands: [Demo.self, Pretrain.self, Finetune.self, Compare.self, Eval.self, Predict.self, Import.self, Inspect.self,
+        subcommands: [Demo.self, Pretrain.self, Finetune.self, Compare.self, ReportCommand.self, Eval.self, Predict.self, Import.self, Inspect.self,
                       ZooCommand.self, DataCommand.self, Bench.self])
 }

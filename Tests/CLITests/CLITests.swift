@@ -108,6 +108,13 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(csv.split(separator: "\n").count, 1 + 4 * 2 + 2, "one row per run of the quick grid, and the source study's two")
         XCTAssertFalse(markdown.contains("run with --source-study"), "claims 9 and 10 are tested")
         XCTAssertTrue(FileManager.default.fileExists(atPath: work.appendingPathComponent("report/source-study/scratch.safetensors").path))
+
+        // `grow report` rewrites the same report from results.json alone.
+        try FileManager.default.removeItem(at: work.appendingPathComponent("report/report.md"))
+        let rewritten = try run(["report", "report"])
+        XCTAssertTrue(rewritten.out.contains("claims:"), rewritten.out)
+        XCTAssertEqual(try String(contentsOf: work.appendingPathComponent("report/report.md"), encoding: .utf8), markdown)
+        _ = try run(["report", "no-such-folder"], expect: 64)
     }
 
     func testBadInputGivesClearErrors() throws {
