@@ -40,9 +40,15 @@ public struct IDXArray: Sendable, Equatable {
             let o = 4 + 4 * d
             dims.append(Int(data[o]) << 24 | Int(data[o + 1]) << 16 | Int(data[o + 2]) << 8 | Int(data[o + 3]))
         }
-        let expected = dims.reduce(1, *)
-        let actual = data.count - headerSize
         let shape = dims.map(String.init).joined(separator: "×")
+        // Checked even in -Ounchecked builds: a crafted header (65536⁴ = 2⁶⁴) must not wrap to the payload size.
+        var expected = 1
+        for d in dims {
+            let (product, overflow) = expected.multipliedReportingOverflow(by: d)
+            guard !overflow else { throw DatasetError(file, "IDX dimensions \(shape) overflow 64 bits; the header is corrupt") }
+            expected = product
+        }
+        let actual = data.count - headerSize
         if actual < expected {
             throw DatasetError(file, "truncated IDX data: the header says \(shape) = \(expected) bytes, the file holds \(actual); download it again")
         }

@@ -61,6 +61,9 @@ final class IDXTests: XCTestCase {
         assertDatasetError(try ByteImageDataset(idxImages: images("head", Array(good.prefix(9))), labels: labels),
                            file: "head", "truncated IDX header")
         assertDatasetError(try ByteImageDataset(idxImages: images("tiny", [0, 0]), labels: labels), file: "tiny", "truncated")
+        // 65536⁴ wraps to 0 bytes in unchecked 64-bit arithmetic, which an empty payload would "match".
+        assertDatasetError(try ByteImageDataset(idxImages: images("wrap", Fixture.idx([65536, 65536, 65536, 65536], [])), labels: labels),
+                           file: "wrap", "65536×65536×65536×65536", "overflow")
         let four = dir.write("four", Fixture.idx([4], [0, 1, 2, 0]))
         assertDatasetError(try ByteImageDataset(idxImages: images("ok", good), labels: four), file: "four",
                            "label count 4 differs from image count 3")
