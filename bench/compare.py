@@ -71,7 +71,7 @@ def main():
                 best[k] = [max(best.get(k, [0, 0])[0], result["sgemm_gflops"]), 0]
         for w in order:
             if ("torch", w) not in best:
-                continue  # e.g. mini-alexnet, which has no PyTorch twin
+                continue  # a workload the PyTorch side does not build
             g, q = best[("grow", w)], best[("torch", w)]
             rows.append(f"| {w} | {t} | {g[0]:.1f} | {q[0]:.1f} | {g[0] / q[0]:.2f}× | {g[1]:.1f} | {q[1]:.1f} | {g[1] / q[1]:.2f}× |")
         rows.append(f"| SGEMM 1024³ GFLOP/s | {t} | {best[('grow', 'sgemm')][0]:.1f} | {best[('torch', 'sgemm')][0]:.1f} | | | | |")

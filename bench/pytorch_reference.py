@@ -12,6 +12,10 @@ Workloads (float32, NCHW, random inputs/labels, fixed seed):
     resnet18-64  batch 32,  3x64x64 -> 1000 classes, torchvision-layout
                  ResNet-18 (BasicBlock, [2,2,2,2], written here, no torchvision)
     mlp-head     batch 128, 4096 -> linear(4096->1024)-ReLU-linear(1024->100)
+    mini-alexnet batch 64, 1x28x28 -> 10 classes, GrowingBrain's source network
+                 (Sources/Zoo/MiniAlexNet.swift): 3 x [conv3x3(p1)-ReLU-maxpool2]
+                 (32, 64, 128 channels), linear(1152->512)-ReLU-dropout 0.5,
+                 linear(512->512)-ReLU-dropout 0.5, linear(512->10)
   Large (only with --only, like `grow bench`), 1000 classes:
     efficientnet-lite0-224  batch 16, 3x224x224 -> EfficientNet-Lite0 as in
                  Sources/Zoo/EfficientNetLite.swift (TF "SAME" padding,
@@ -210,6 +214,16 @@ def efficientnet_lite0(num_classes=1000):
     return model
 
 
+def mini_alexnet():
+    layers = []
+    for cin, cout in [(1, 32), (32, 64), (64, 128)]:
+        layers += [nn.Conv2d(cin, cout, 3, padding=1), nn.ReLU(inplace=True), nn.MaxPool2d(2)]
+    return nn.Sequential(*layers, nn.Flatten(),
+                         nn.Linear(128 * 3 * 3, 512), nn.ReLU(inplace=True), nn.Dropout(0.5),
+                         nn.Linear(512, 512), nn.ReLU(inplace=True), nn.Dropout(0.5),
+                         nn.Linear(512, 10))
+
+
 def mlp_head():
     return nn.Sequential(nn.Linear(4096, 1024), nn.ReLU(inplace=True),
                          nn.Linear(1024, 100))
@@ -220,6 +234,7 @@ WORKLOADS = [
     ("cifar-cnn", cifar_cnn, 64, (3, 32, 32), 10),
     ("resnet18-64", resnet18, 32, (3, 64, 64), 1000),
     ("mlp-head", mlp_head, 128, (4096,), 100),
+    ("mini-alexnet", mini_alexnet, 64, (1, 28, 28), 10),
 ]
 DEFAULT = [w[0] for w in WORKLOADS]
 LARGE = [

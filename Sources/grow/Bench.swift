@@ -24,7 +24,7 @@ struct Bench: ParsableCommand {
     @Flag(help: "Time old (im2col) vs new (direct depthwise, 1×1 on GEMM) convolution paths on EfficientNet-Lite0 layers instead.")
     var convPaths = false
 
-    @Option(help: "Only these workloads (comma-separated): cifar-cnn, resnet18-64, mlp-head (the default), mini-alexnet, efficientnet-lite0-224, efficientnet-lite0-112, resnet18-224; with --conv-paths, layers whose name contains one of these.")
+    @Option(help: "Only these workloads (comma-separated): cifar-cnn, resnet18-64, mlp-head, mini-alexnet (the default), efficientnet-lite0-224, efficientnet-lite0-112, resnet18-224; with --conv-paths, layers whose name contains one of these.")
     var only: String?
 
     func validate() throws {
