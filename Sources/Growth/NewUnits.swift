@@ -19,9 +19,16 @@ enum NewUnits {
     static func build(_ recipe: NewUnitRecipe, old: [(String, Layer)], units s: Int, initialization: NewUnitInit,
                       inShape: [Int], outShape: [Int], span: LayerSpan, copyOfCurrent: () throws -> Sequential,
                       rng: inout RNG) throws -> Made {
-        let cin = inShape[0], oldUnits = outShape[0]
+        let cin = inShape[0]
         let head = old[0].1
-        let producer = (head as? ReadLeading)?.inner ?? head
+        // Growing a layer grown before (cumulative growth): the new units imitate its original producer and
+        // the layers after it inside the block's old branch, and replicate only that producer's units.
+        let (producerLayer, trailing): (Layer, [(String, Layer)]) = {
+            guard let block = head as? WidenedBlock, let first = block.old.flattened().layers.first else { return (head, Array(old.dropFirst())) }
+            return (first.1, Array(block.old.flattened().layers.dropFirst()) + old.dropFirst())
+        }()
+        let producer = (producerLayer as? ReadLeading)?.inner ?? producerLayer
+        let oldUnits = (producer as? Linear)?.outFeatures ?? (producer as? Conv2d)?.outChannels ?? outShape[0]
         switch recipe {
         case .likeProducer:
             var layers: [(String, Layer)] = []
@@ -40,7 +47,7 @@ enum NewUnits {
                                   + "Conv2d (followed by BatchNorm, activation or pooling)")
             }
             layers.append(("producer", newProducer))
-            for (name, layer) in old.dropFirst() {
+            for (name, layer) in trailing {
                 guard let copy = NetworkSurgery.freshCopy(layer, channels: s) else {
                     throw GrowthError("widen \(span): cannot build new units through \(name) (\(layer.summary)); the span may hold only BatchNorm, ReLU/ReLU6 and pooling after its producer")
                 }
@@ -49,7 +56,7 @@ enum NewUnits {
             guard initialization != .random else { return Made(layers: layers, sources: []) }
             let sources = (0..<s).map { _ in rng.below(oldUnits) }
             replicate(producer, into: newProducer, sources: sources, noise: initialization == .copyRand, rng: &rng)
-            for ((_, o), (_, n)) in zip(old.dropFirst(), layers.dropFirst()) {
+            for ((_, o), (_, n)) in zip(trailing, layers.dropFirst()) {
                 if let ob = o as? BatchNorm, let nb = n as? BatchNorm { copyEntries(of: ob, into: nb, sources: sources) }
             }
             return Made(layers: layers, sources: sources)

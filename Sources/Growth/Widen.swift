@@ -44,7 +44,9 @@ enum Widen {
             let newBranch = Sequential(inputNorm + made.layers + inside.map { name, layer in (name, NetworkSurgery.freshCopy(layer, channels: step.units)!) })
             let norms = step.normalize && step.consumerReadsNewUnits ? (L2NormScale(units: oldUnits, initialScale: step.initialScale),
                                           L2NormScale(units: step.units, initialScale: step.initialScale)) : nil
-            let block = WidenedBlock(old: Sequential(core + inside), new: newBranch, oldNorm: norms?.0, newNorm: norms?.1)
+            // A layer grown before already normalises its blocks: only the new block gets a norm of its own.
+            let grownBefore = core.count == 1 && (core[0].1 as? WidenedBlock).map { $0.oldNorm != nil || $0.newNorm != nil } == true
+            let block = WidenedBlock(old: Sequential(core + inside), new: newBranch, oldNorm: grownBefore ? nil : norms?.0, newNorm: norms?.1)
             for (name, _) in (core + inside).dropFirst() { parent.remove(name) }
             parent.replace(blockName, with: block)
             ctx.roles.absorb(span.parent, (core + inside).map(\.0), into: blockName)

@@ -103,6 +103,33 @@ final class GrowthTests: XCTestCase {
         XCTAssertEqual((grown.model.layer(at: "fc8") as! Linear).inFeatures, 536, "the consumer reads S more inputs")
     }
 
+    /// Cumulative growth (Table 8): widening the already widened FC7 adds a third block beside the first two,
+    /// keeps what they compute, and normalises only the new block (the old ones already are, each on its own).
+    func testWideningAWidenedLayerAddsABlock() throws {
+        let (once, _) = try base().grow(growthOnly(.wa, init: .random, normalize: true, units: 24))
+        once.model.setTraining(false)
+        let x = input()
+        let firstBlocks = (once.model.layer(at: "fc7") as! WidenedBlock)
+        let h6 = Sequential(Array(once.model.layers.prefix(5))).forward(x)
+        let before = firstBlocks.forward(h6)
+
+        let (twice, map) = try once.grow(growthOnly(.wa, init: .random, normalize: true, units: 16))
+        twice.model.setTraining(false)
+        let outer = twice.model.layer(at: "fc7") as! WidenedBlock
+        XCTAssertNil(outer.oldNorm, "the first two blocks are not normalised a second time")
+        XCTAssertNotNil(outer.newNorm)
+        XCTAssertEqual((twice.model.layer(at: "fc8") as! Linear).inFeatures, 512 + 24 + 16)
+        let y = outer.forward(h6)
+        XCTAssertEqual(y.shape, [x.shape[0], 552])
+        var kept = Tensor(zeros: before.shape)
+        for b in 0..<y.shape[0] { for j in 0..<536 { kept[b, j] = y[b, j] } }
+        XCTAssertEqual(maxAbsDiff(kept, before), 0, "the first two blocks compute what they did")
+        let producer = twice.model.layer(at: "fc7.new.producer") as! Linear
+        XCTAssertEqual(producer.inFeatures, 512, "the new units read FC6, as the first new block does")
+        XCTAssertTrue(map.newParameters.contains("fc7.new_norm.scale"))
+        XCTAssertEqual(twice.model.forward(x).shape, [x.shape[0], 5])
+    }
+
     func testWWAOldFC7ReadsOnlyFC6() throws {
         let (grown, _) = try base().grow(growthOnly(.wwa, init: .random, normalize: true, units: 16))
         XCTAssertEqual((grown.model.layer(at: "fc6.new.producer") as! Linear).outFeatures, 8)
