@@ -104,7 +104,10 @@ public final class SourceStudy {
     func trained(_ key: String, _ label: String, loader: DataLoader, classes: [String],
                  make: () throws -> (GrownNetwork, Set<String>?, Float, Int)) throws -> (network: GrownNetwork, label: String, seconds: Double) {
         let file = directory.appendingPathComponent("\(key).safetensors")
-        let stamp = "source-study \(key) " + String(data: try JSONEncoder().encode(config), encoding: .utf8)!
+        // Sorted keys: the stamp must be the same text in every process (dictionary order is seeded per process).
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let stamp = "source-study \(key) " + String(data: try encoder.encode(config), encoding: .utf8)!
         if let saved = try? Checkpoint.load(from: file), saved.history.last?.command == stamp {
             log("source study: reusing \(file.path)")
             return (saved.network, label, saved.history.last?.seconds ?? 0)

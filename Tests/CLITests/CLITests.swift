@@ -115,6 +115,10 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(rewritten.out.contains("claims:"), rewritten.out)
         XCTAssertEqual(try String(contentsOf: work.appendingPathComponent("report/report.md"), encoding: .utf8), markdown)
         _ = try run(["report", "no-such-folder"], expect: 64)
+        // A second run with the same configuration reuses the source study's models instead of training them again.
+        let again = try run(["compare", "--from", "src.safetensors", "--target", target, "--shots", "5", "--quick",
+                             "--retention", source, "--source-study", source, "--out", "report"])
+        XCTAssertTrue((again.out + again.err).contains("source study: reusing"), again.err)
     }
 
     func testBadInputGivesClearErrors() throws {
