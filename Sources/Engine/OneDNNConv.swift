@@ -4,8 +4,8 @@ import Foundation
 /// Convolution on oneDNN's JIT kernels (blocked layouts, the CPU's widest vectors), behind `ConvKernels`.
 ///
 /// Layout: x: [N, C, H, W], w: [O, C, kH, kW], bias: [O], y: [N, O, OH, OW], all plain; the plan reorders
-/// to oneDNN's blocked layouts and back on every call (each reorder is one pass over the tensor, a few
-/// per cent of the convolution; measured in `grow bench --conv-paths`). Like the im2col path, the batch is
+/// to oneDNN's blocked layouts and back on every call (each reorder is one pass over the tensor: measured
+/// 0.32 ms of 9.35 for MiniAlexNet's conv2 forward + backward at batch 32). Like the im2col path, the batch is
 /// split into one slice per engine worker and each slice runs single-threaded, so OpenBLAS and OpenMP
 /// threads never compete and results are the same for a given thread count.
 enum OneDNNConv {
