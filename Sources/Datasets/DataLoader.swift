@@ -64,9 +64,9 @@ public final class DataLoader: Sendable {
         return order
     }
 
-    /// The batches of `epoch` (0-based), prepared ahead in the background.
-    public func batches(epoch: Int) -> LoaderEpoch {
-        LoaderEpoch(loader: self, order: order(epoch: epoch), epoch: epoch, transform: transform)
+    /// The batches of `epoch` (0-based) after its first `skipping` ones, prepared ahead in the background.
+    public func batches(epoch: Int, skipping: Int = 0) -> LoaderEpoch {
+        LoaderEpoch(loader: self, order: Array(order(epoch: epoch).dropFirst(skipping * batchSize)), epoch: epoch, transform: transform)
     }
 
     /// Every example once, in `indices` order, with `evaluationTransform` (no shuffling).

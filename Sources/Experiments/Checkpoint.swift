@@ -53,11 +53,13 @@ public struct Checkpoint {
     public var newParameters: Set<String>
     /// Names of the classifier's classes, in index order (what `grow predict` prints), when known.
     public var classNames: [String]?
+    /// Set in checkpoints written during training: where the run stands, so it can continue exactly.
+    public var resume: ResumeState?
 
     public init(network: GrownNetwork, history: [TrainingRecord], optimizer: OptimizerState? = nil, newParameters: Set<String> = [],
-                classNames: [String]? = nil) {
+                classNames: [String]? = nil, resume: ResumeState? = nil) {
         self.network = network; self.history = history; self.optimizer = optimizer; self.newParameters = newParameters
-        self.classNames = classNames
+        self.classNames = classNames; self.resume = resume
     }
 
     public func save(to url: URL) throws {
@@ -70,6 +72,7 @@ public struct Checkpoint {
             "new_parameters": try json(newParameters.sorted()),
         ]
         if let optimizer { metadata["optimizer"] = optimizer.kind }
+        if let resume { metadata["resume"] = try json(resume) }
         if let classNames {
             guard classNames.count == network.spec.classes else {
                 throw CheckpointError("\(classNames.count) class names for a classifier of \(network.spec.classes) classes")
@@ -134,7 +137,8 @@ public struct Checkpoint {
         return Checkpoint(network: network, history: try decode([TrainingRecord].self, "history"),
                           optimizer: optimizerTensors.isEmpty ? nil : try optimizerState(optimizerTensors, kind: file.metadata["optimizer"] ?? "sgd", name),
                           newParameters: Set(newParameters),
-                          classNames: file.metadata["class_names"] == nil ? nil : try decode([String].self, "class_names"))
+                          classNames: file.metadata["class_names"] == nil ? nil : try decode([String].self, "class_names"),
+                          resume: file.metadata["resume"] == nil ? nil : try decode(ResumeState.self, "resume"))
     }
 
     static func optimizerState(_ tensors: [String: Tensor], kind: String, _ name: String) throws -> OptimizerState {

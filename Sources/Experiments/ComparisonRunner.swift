@@ -176,7 +176,7 @@ public final class ComparisonRunner {
             do {
                 return try FineTune.run(source: source.network, config: c, classes: task.classes, train: bank, test: validation,
                                         cacheFrozenFeatures: true, featureCache: cache, evaluations: 1, sourceOptimizer: source.optimizer).evaluation.top1
-            } catch Trainer.Stop.nonFiniteLoss {
+            } catch Trainer.Stop.nonFinite {
                 return -1   // a rate that diverges is never picked over one that trains
             }
         }

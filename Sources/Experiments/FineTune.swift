@@ -101,6 +101,29 @@ public final class FeatureCache: @unchecked Sendable {
     }
 }
 
+/// A fine-tuning run's state at a step: what a checkpoint written there holds.
+public struct FineTuneSnapshot {
+    public let network: GrownNetwork
+    public let newParameters: Set<String>
+    public let optimizer: OptimizerState
+    public let trainer: TrainerState
+    public let pace: [PacePoint]
+}
+
+/// Saving and continuing a fine-tuning run.
+public struct FineTuneCheckpointing {
+    /// Continue from this checkpoint, written by an interrupted run of the same configuration.
+    public var resume: Checkpoint?
+    /// Hand a snapshot to `save` every this many steps (0: never on a schedule).
+    public var every: Int
+    /// Writes a snapshot; called every `every` steps and when a stop signal ends training early.
+    public var save: (FineTuneSnapshot) throws -> Void
+
+    public init(resume: Checkpoint? = nil, every: Int = 0, save: @escaping (FineTuneSnapshot) throws -> Void) {
+        self.resume = resume; self.every = every; self.save = save
+    }
+}
+
 public enum FineTune {
     /// Grows `source` for the target and trains it on `train`'s views for the configured budget. When the depth
     /// leaves a frozen bottom and `cacheFrozenFeatures` is set, the frozen layers run once per view and per
@@ -109,11 +132,21 @@ public enum FineTune {
     /// The learning curve is measured on at most `curveExamples` test examples (evenly spaced, when the test set is in memory),
     /// the final evaluation on all of `test`.
     /// `sourceOptimizer`, the source's optimizer state, is carried through growth when it is of the configured kind.
+    /// With `checkpointing`, snapshots are saved on its schedule and when a signal stops training (`Trainer.Stop.interrupted`
+    /// is rethrown after the save), and a run resumed from one of them ends bit-identical to an uninterrupted run.
     public static func run(source: GrownNetwork, config: FineTuneConfig, classes: Int, train: ViewBank, test: BatchSource,
                            curveExamples: Int = 1000, cacheFrozenFeatures: Bool, featureCache: FeatureCache? = nil,
-                           progress: ProgressDisplay? = nil, evaluations: Int = 20, sourceOptimizer: OptimizerState? = nil) throws -> FineTuneOutcome {
+                           progress: ProgressDisplay? = nil, evaluations: Int = 20, sourceOptimizer: OptimizerState? = nil,
+                           checkpointing: FineTuneCheckpointing? = nil) throws -> FineTuneOutcome {
         let started = Date()
+        // Growth is deterministic: a resumed run grows the same network and then takes the checkpoint's weights.
         let (network, map) = try source.grow(config.steps(classes: classes))
+        let resume = checkpointing?.resume
+        if let resume {
+            try resume.network.spec.checkSame(as: network.spec, checkpoint: "the checkpoint")
+            try network.model.load(Dictionary(uniqueKeysWithValues: resume.network.model.stateDict().map { ($0.name, $0.tensor) }),
+                                   origin: "the checkpoint")
+        }
         // Training runs on the flattened view (same layers, same names), so depth can split inside nested stages.
         let flat = network.model.flattened()
         try config.depth.apply(to: flat, roles: network.roles, newParameters: map.newParameters,
@@ -134,8 +167,13 @@ public enum FineTune {
         let trainData = AugmentedViews(bank, batchSize: config.batchSize, steps: totalSteps, seed: mix(config.seed, 0x5649_4557))   // "VIEW"
         let optimizer = makeOptimizer(kind: config.optimizer, model: trainable, learningRate: config.learningRate,
                                       momentum: config.momentum, weightDecay: config.weightDecay)
-        // Optimizer state carried through growth: old parameters keep theirs, new ones start at zero.
-        if let state = sourceOptimizer, state.kind == config.optimizer.rawValue {
+        if let resume {
+            guard let state = resume.optimizer, resume.resume != nil else {
+                throw CheckpointError("the checkpoint holds no optimizer state or training position, so it cannot be resumed")
+            }
+            try optimizer.setState(state)
+        } else if let state = sourceOptimizer, state.kind == config.optimizer.rawValue {
+            // Optimizer state carried through growth: old parameters keep theirs, new ones start at zero.
             try optimizer.setState(state.carried(by: { map.carry($0, into: trainable) }, sources: map.sources))
         }
         let schedule = StepSchedule(base: config.learningRate, stepSize: max(1, Int(Double(totalSteps) * config.decayAt)), gamma: config.decay)
@@ -143,10 +181,26 @@ public enum FineTune {
         let trainer = Trainer(model: trainable, optimizer: optimizer, options: .init(epochs: 1, schedule: schedule, evaluateEvery: every))
         trainer.progress = progress
         let pace = try trainData.orderedBatches().next().flatMap { LearningPaceProbe(model: trainable, probe: $0.inputs) }
+        if let position = resume?.resume {
+            try trainer.restore(position.trainer)
+            pace?.restore(position.pace)
+        }
+        func snapshot() -> FineTuneSnapshot {
+            FineTuneSnapshot(network: network, newParameters: map.newParameters, optimizer: optimizer.state, trainer: trainer.state(),
+                             pace: pace?.points ?? [])
+        }
         trainer.onGradients = { step in if step % every == 0 || step == 1 { pace?.recordGradients() } }
-        trainer.afterStep = { step in if step % every == 0 || step == 1 { pace?.record(step: step) } }
+        trainer.afterStep = { step in
+            if step % every == 0 || step == 1 { pace?.record(step: step) }
+            if let c = checkpointing, c.every > 0, step % c.every == 0, step < totalSteps { try c.save(snapshot()) }
+        }
         let evalData: BatchSource = (testData as? TensorBatches)?.evenlySpaced(curveExamples) ?? testData
-        try trainer.fit(trainData) { try Evaluator.evaluate(trainable, on: evalData, classes: classes).top1 }
+        do {
+            try trainer.fit(trainData) { try Evaluator.evaluate(trainable, on: evalData, classes: classes).top1 }
+        } catch let stop as Trainer.Stop {
+            if case .interrupted = stop { try checkpointing?.save(snapshot()) }
+            throw stop
+        }
         let evaluation = try Evaluator.evaluate(trainable, on: testData, classes: classes)
         return FineTuneOutcome(network: network, map: map, evaluation: evaluation, curve: trainer.curve,
                                seconds: Date().timeIntervalSince(started), steps: trainer.step, optimizerState: optimizer.state,

@@ -34,6 +34,9 @@ public final class LearningPaceProbe {
         self.probe = probe
     }
 
+    /// Continues a resumed run's record.
+    public func restore(_ saved: [PacePoint]) { points = saved }
+
     /// Call with gradients in place (after backward, before the optimizer step).
     public func recordGradients() {
         pendingGradient = [:]

@@ -10,7 +10,7 @@ public struct LoaderSource: BatchSource {
     public var batchCount: Int { loader.batchCount }
     public var exampleCount: Int { loader.exampleCount }
 
-    public func batches(epoch: Int) -> BatchIterator { Self.adapt(loader.batches(epoch: epoch)) }
+    public func batches(epoch: Int, skipping: Int) -> BatchIterator { Self.adapt(loader.batches(epoch: epoch, skipping: skipping)) }
     public func orderedBatches() -> BatchIterator { Self.adapt(loader.orderedBatches()) }
 
     static func adapt(_ epoch: LoaderEpoch) -> BatchIterator {

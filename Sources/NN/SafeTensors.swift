@@ -45,6 +45,30 @@ public enum SafeTensors {
         return try read(data: data, origin: url.path)
     }
 
+    /// The `__metadata__` table of a safetensors file, read from its header alone (no tensor is read).
+    public static func metadata(of url: URL) throws -> [String: String] {
+        guard let handle = FileHandle(forReadingAtPath: url.path) else {
+            throw SafeTensorsError(origin: url.path, problem: "the file cannot be opened", remedy: "check that the path exists and is readable")
+        }
+        defer { try? handle.close() }
+        let prefix = try handle.read(upToCount: 8) ?? Data()
+        var length: UInt64 = 0
+        if prefix.count == 8 { length = prefix.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) } }
+        guard prefix.count == 8, length <= maxHeaderBytes, let header = try handle.read(upToCount: Int(length)), header.count == Int(length) else {
+            throw SafeTensorsError(origin: url.path, problem: "the header is truncated or its length is absurd",
+                                   remedy: "the file is truncated, corrupt or not safetensors, so re-export or re-download it")
+        }
+        // Only the header: the data buffer is not there, so parse it as a file of zero-length tensors would be.
+        guard let json = try? JSONSerialization.jsonObject(with: header) as? [String: Any] else {
+            throw SafeTensorsError(origin: url.path, problem: "the header is not a JSON object", remedy: "the file is corrupt or not safetensors")
+        }
+        guard let table = json["__metadata__"] else { return [:] }
+        guard let strings = table as? [String: String] else {
+            throw SafeTensorsError(origin: url.path, problem: "__metadata__ is not an object of string values", remedy: "the file is corrupt")
+        }
+        return strings
+    }
+
     /// Parses safetensors bytes; `origin` names the source in error messages.
     public static func read(data: Data, origin: String) throws -> SafeTensorsFile {
         let damaged = "the file is truncated, corrupt or not safetensors, so re-export or re-download it"
@@ -140,22 +164,11 @@ public enum SafeTensors {
                                dtypes: Dictionary(uniqueKeysWithValues: entries.map { ($0.name, $0.dtype) }))
     }
 
-    /// Writes `tensors` as F32 in the given order to `url`, atomically: the bytes go to a temporary
-    /// file in the same directory, which is then renamed over `url`, so a crash never leaves half a file.
+    /// Writes `tensors` as F32 in the given order to `url`, atomically and durably (`AtomicFile`): a crash
+    /// or a failed write never leaves half a file, and the previous file stays until the new one is complete.
     public static func write(_ tensors: [(name: String, tensor: Tensor)], metadata: [String: String] = [:],
                              to url: URL) throws {
-        let bytes = try data(tensors, metadata: metadata, origin: url.path)
-        let temp = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
-        defer { try? FileManager.default.removeItem(at: temp) }
-        do {
-            try bytes.write(to: temp)
-            // POSIX rename is atomic within a filesystem and replaces an existing destination.
-            guard rename(temp.path, url.path) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-        } catch {
-            throw SafeTensorsError(origin: url.path, problem: "the file cannot be written (\(error.localizedDescription))",
-                                   remedy: "check that the directory exists, is writable and has free space")
-        }
+        try AtomicFile.write(try data(tensors, metadata: metadata, origin: url.path), to: url)
     }
 
     /// The safetensors bytes for `tensors` (F32, in the given order, contiguous) and `metadata`.

@@ -99,8 +99,8 @@ public struct AugmentedViews: BatchSource {
         return out
     }
 
-    public func batches(epoch: Int) -> BatchIterator {
-        let samples = self.samples(epoch: epoch)
+    public func batches(epoch: Int, skipping: Int) -> BatchIterator {
+        let samples = self.samples(epoch: epoch).dropFirst(skipping * batchSize)
         return rows(samples.map(\.row), labels: samples.map(\.label))
     }
 

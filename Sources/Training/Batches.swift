@@ -23,8 +23,9 @@ public protocol BatchSource {
     var batchCount: Int { get }
     /// Examples per epoch.
     var exampleCount: Int { get }
-    /// The batches of epoch `epoch` (0-based), in order; shuffling, if any, is seeded by the epoch.
-    func batches(epoch: Int) -> BatchIterator
+    /// The batches of epoch `epoch` (0-based), in order, after its first `skipping` batches (a resumed run
+    /// continues there without preparing them); shuffling, if any, is seeded by the epoch.
+    func batches(epoch: Int, skipping: Int) -> BatchIterator
     /// Every example once in index order, without augmentation (evaluation, feature caching).
     func orderedBatches() -> BatchIterator
     /// Passes over the examples that one call of `batches(epoch:)` makes (1, except for a run of augmented views).
@@ -33,6 +34,8 @@ public protocol BatchSource {
 
 extension BatchSource {
     public var epochsPerPass: Double { 1 }
+    /// Every batch of epoch `epoch`.
+    public func batches(epoch: Int) -> BatchIterator { batches(epoch: epoch, skipping: 0) }
 }
 
 /// In-memory examples served in seeded shuffled (or fixed) order — cached features, small sets, tests.
@@ -51,10 +54,10 @@ public struct TensorBatches: BatchSource {
     public var exampleCount: Int { labels.count }
     public var batchCount: Int { (labels.count + batchSize - 1) / batchSize }
 
-    public func batches(epoch: Int) -> BatchIterator {
+    public func batches(epoch: Int, skipping: Int) -> BatchIterator {
         var order = Array(0..<labels.count)
         if let seed = shuffleSeed { var rng = RNG(seed: seed &+ UInt64(epoch) &* 0x9E37_79B9); rng.shuffle(&order) }
-        return batches(order)
+        return batches(Array(order.dropFirst(skipping * batchSize)))
     }
 
     public func orderedBatches() -> BatchIterator { batches(Array(0..<labels.count)) }

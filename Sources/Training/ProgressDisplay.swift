@@ -10,6 +10,7 @@ public final class ProgressDisplay {
     private var started = Date()
     private var lastDraw = Date.distantPast
     private var images = 0
+    private var skipped = 0
     private var lastLine = ""
 
     public init(label: String, lineEvery: Double = 10) {
@@ -18,7 +19,8 @@ public final class ProgressDisplay {
         self.lineEvery = lineEvery
     }
 
-    public func start(total: Int) { self.total = total; started = Date(); images = 0 }
+    /// Starts timing a run of `total` steps, `done` of which are already behind (a resumed run).
+    public func start(total: Int, at done: Int = 0) { self.total = total; self.skipped = done; started = Date(); images = 0 }
 
     public func update(step: Int, epoch: Int, epochs: Int, loss: Double, accuracy: Double, images batch: Int) {
         images += batch
@@ -27,7 +29,7 @@ public final class ProgressDisplay {
         lastDraw = now
         let elapsed = now.timeIntervalSince(started)
         let rate = Double(images) / max(elapsed, 1e-9)
-        let eta = step > 0 ? elapsed / Double(step) * Double(total - step) : 0
+        let eta = step > skipped ? elapsed / Double(step - skipped) * Double(total - step) : 0
         let width = 24, filled = total > 0 ? width * step / total : 0
         let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
         lastLine = String(format: "%@ %@ %3d%% step %d/%d epoch %d/%d loss %.4f acc %.1f%% %.0f img/s ETA %@",

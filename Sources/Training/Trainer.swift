@@ -16,7 +16,7 @@ public final class Trainer {
     }
 
     /// One point of the learning curve.
-    public struct CurvePoint: Codable, Sendable {
+    public struct CurvePoint: Codable, Sendable, Equatable {
         public let step: Int
         public let epoch: Double
         public let trainLoss: Double
@@ -26,13 +26,18 @@ public final class Trainer {
 
     /// Why training stopped early.
     public enum Stop: Error, CustomStringConvertible {
-        case nonFiniteLoss(step: Int, lastFinite: Double?)
-        case interrupted(step: Int)
+        /// The loss, or a gradient, was NaN or infinite at `step` (1-based: the step that would have been taken).
+        case nonFinite(step: Int, what: String, lastFinite: Double?)
+        /// A signal asked to stop; `step` steps were completed and the state is consistent.
+        case interrupted(step: Int, signal: Int32)
         public var description: String {
             switch self {
-            case let .nonFiniteLoss(step, last):
-                return "training diverged: the loss became NaN/inf at step \(step)\(last.map { String(format: " (last finite loss %.4f)", $0) } ?? ""); lower the learning rate (--lr) and try again"
-            case let .interrupted(step): return "interrupted at step \(step)"
+            case let .nonFinite(step, what, last):
+                return "training diverged at step \(step): the \(what) became NaN or infinite"
+                    + (last.map { String(format: " (last finite loss %.4f)", $0) } ?? "")
+                    + "; the usual cause is a step too large: lower the learning rate (--lr) or, for a grown network, "
+                    + "the initial scale of its normalised blocks (--scale), and run again"
+            case let .interrupted(step, signal): return "\(signal == SIGTERM ? "terminated" : "interrupted") after step \(step)"
             }
         }
     }
@@ -41,12 +46,14 @@ public final class Trainer {
     /// Any optimizer (SGD, AdamW); the schedule sets its learning rate before every step.
     public let optimizer: any Optimizer
     public let options: Options
-    public private(set) var step = 0
-    public private(set) var curve: [CurvePoint] = []
+    private var position = TrainerState()
+    public var step: Int { position.step }
+    public var curve: [CurvePoint] { position.curve }
     /// Called after backward, before the optimizer step (gradients are in place); receives the step number.
     public var onGradients: ((Int) -> Void)?
-    /// Called after each optimizer step; receives the step number.
-    public var afterStep: ((Int) -> Void)?
+    /// Called after each optimizer step and its bookkeeping (the state is consistent: a checkpoint written
+    /// here resumes exactly); receives the step number.
+    public var afterStep: ((Int) throws -> Void)?
     /// Called at the end of each epoch (1-based), after its evaluation (e.g. to save a checkpoint).
     public var afterEpoch: ((Int) throws -> Void)?
     public var progress: ProgressDisplay?
@@ -55,74 +62,122 @@ public final class Trainer {
         self.model = model; self.optimizer = optimizer; self.options = options
     }
 
-    /// Trains over `data`; `evaluate` (if given) returns test accuracy for the curve.
+    /// Everything besides weights and optimizer state that continuing this run needs.
+    public func state() -> TrainerState {
+        var s = position
+        s.dropout = model.dropoutStates()
+        return s
+    }
+
+    /// Continues from `state` (saved by `state()` from a trainer of the same model, data and options).
+    public func restore(_ state: TrainerState) throws {
+        try model.restoreDropoutStates(state.dropout)
+        position = state
+    }
+
+    /// Trains over `data` from the current position to the end of the last epoch; `evaluate` (if given)
+    /// returns test accuracy for the curve. Throws `Stop` on divergence or a stop signal (`Interrupt`),
+    /// leaving the state at the last completed step.
     public func fit(_ data: BatchSource, evaluate: (() throws -> Double)? = nil) throws {
         let totalSteps = options.epochs * data.batchCount
-        progress?.start(total: totalSteps)
-        var lastFinite: Double?
-        for epoch in 0..<options.epochs {
+        progress?.start(total: totalSteps, at: position.step)
+        while position.epoch < options.epochs {
             model.setTraining(true)
-            var lossSum = 0.0, correct = 0, seen = 0
-            // The curve's training loss and accuracy are over the steps since its previous point.
-            var window = (loss: 0.0, correct: 0, seen: 0)
-            let batches = data.batches(epoch: epoch)
-            while let batch = try batches.next() {
-                if Interrupt.requested { throw Stop.interrupted(step: step) }
-                optimizer.learningRate = options.schedule.rate(at: step)
-                let logits = model.forward(batch.inputs)
-                let result = SoftmaxCrossEntropy.evaluate(logits: logits, labels: batch.labels)
-                guard result.loss.isFinite else { throw Stop.nonFiniteLoss(step: step, lastFinite: lastFinite) }
-                lastFinite = Double(result.loss)
-                _ = model.backward(result.gradient)
-                onGradients?(step + 1)
-                optimizer.step()
-                step += 1
-                afterStep?(step)
-                lossSum += Double(result.loss) * Double(batch.labels.count)
-                correct += result.correct; seen += batch.labels.count
-                window.loss += Double(result.loss) * Double(batch.labels.count); window.correct += result.correct; window.seen += batch.labels.count
-                progress?.update(step: step, epoch: epoch + 1, epochs: options.epochs, loss: lossSum / Double(seen),
-                                 accuracy: Double(correct) / Double(seen), images: batch.labels.count)
-                if options.evaluateEvery > 0 && step % options.evaluateEvery == 0 {
-                    try record(epoch: Double(step) / Double(data.batchCount) * data.epochsPerPass, loss: window.loss / Double(window.seen),
-                               accuracy: Double(window.correct) / Double(window.seen), evaluate)
-                    window = (0, 0, 0)
+            let batches = data.batches(epoch: position.epoch, skipping: position.batchInEpoch)
+            while true {
+                if let signal = Interrupt.requested { throw Stop.interrupted(step: position.step, signal: signal) }
+                guard let batch = try batches.next() else { break }
+                try train(on: batch)
+                position.batchInEpoch += 1
+                progress?.update(step: position.step, epoch: position.epoch + 1, epochs: options.epochs, loss: position.epochTotals.meanLoss,
+                                 accuracy: position.epochTotals.accuracy, images: batch.labels.count)
+                if options.evaluateEvery > 0 && position.step % options.evaluateEvery == 0 {
+                    try record(epoch: Double(position.step) / Double(data.batchCount) * data.epochsPerPass, position.window, evaluate)
+                    position.window = .init()
                 }
+                try afterStep?(position.step)
             }
-            if options.evaluateEvery == 0 {
-                try record(epoch: Double(epoch + 1), loss: lossSum / Double(max(seen, 1)), accuracy: Double(correct) / Double(max(seen, 1)), evaluate)
-            }
-            try afterEpoch?(epoch + 1)
+            if options.evaluateEvery == 0 { try record(epoch: Double(position.epoch + 1), position.epochTotals, evaluate) }
+            position.epoch += 1
+            position.batchInEpoch = 0
+            position.epochTotals = .init()
+            try afterEpoch?(position.epoch)
         }
         progress?.finish()
         model.setTraining(false)
     }
 
-    private func record(epoch: Double, loss: Double, accuracy: Double, _ evaluate: (() throws -> Double)?) throws {
+    /// One step: forward, loss, backward, optimizer update; refuses a non-finite loss or gradient before
+    /// anything is updated, so the weights stay those of the last good step.
+    private func train(on batch: Batch) throws {
+        optimizer.learningRate = options.schedule.rate(at: position.step)
+        let logits = model.forward(batch.inputs)
+        let result = SoftmaxCrossEntropy.evaluate(logits: logits, labels: batch.labels)
+        guard result.loss.isFinite else { throw Stop.nonFinite(step: position.step + 1, what: "loss", lastFinite: position.lastFiniteLoss) }
+        _ = model.backward(result.gradient)
+        if let bad = model.firstNonFiniteGradient() {
+            throw Stop.nonFinite(step: position.step + 1, what: "gradient of \(bad)", lastFinite: position.lastFiniteLoss)
+        }
+        onGradients?(position.step + 1)
+        optimizer.step()
+        position.step += 1
+        position.lastFiniteLoss = Double(result.loss)
+        position.epochTotals.add(loss: result.loss, correct: result.correct, count: batch.labels.count)
+        position.window.add(loss: result.loss, correct: result.correct, count: batch.labels.count)
+    }
+
+    private func record(epoch: Double, _ totals: TrainerState.Totals, _ evaluate: (() throws -> Double)?) throws {
         let test = try evaluate?()
         model.setTraining(true)
-        curve.append(CurvePoint(step: step, epoch: epoch, trainLoss: loss, trainAccuracy: accuracy, testAccuracy: test))
+        position.curve.append(CurvePoint(step: position.step, epoch: epoch, trainLoss: totals.meanLoss,
+                                         trainAccuracy: totals.accuracy, testAccuracy: test))
     }
 }
 
-/// Ctrl-C handling: the first SIGINT asks the training loop to stop after the current step (so the
-/// caller can save what it has); a second one exits at once.
+extension Layer {
+    /// The name of the first trainable parameter whose gradient holds a NaN or infinity, if any.
+    public func firstNonFiniteGradient() -> String? {
+        for (name, p) in namedParameters() where p.trainable {
+            let g = p.grad.pointer
+            var sum: Float = 0
+            for i in 0..<p.grad.count { sum += g[i] * 0 }   // NaN·0 and ∞·0 are NaN: one pass, no branches
+            if !sum.isFinite { return name }
+        }
+        return nil
+    }
+}
+
+/// Ctrl-C and SIGTERM: the first signal asks the training loop to stop after the current step (so the
+/// caller can save a checkpoint and say how to resume); a second one removes any half-written file and
+/// exits at once (130 for SIGINT, 143 for SIGTERM).
 public enum Interrupt {
-    nonisolated(unsafe) public private(set) static var requested = false
+    nonisolated(unsafe) private static var signalNumber: Int32 = 0
     nonisolated(unsafe) private static var installed = false
+
+    /// The signal that asked to stop, if one did.
+    public static var requested: Int32? { signalNumber == 0 ? nil : signalNumber }
 
     public static func install() {
         guard !installed else { return }
         installed = true
-        signal(SIGINT) { _ in
-            if Interrupt.requested { _exit(130) }
-            Interrupt.requested = true
-            let message = "\ninterrupt: stopping after this step (Ctrl-C again to quit now)\n"
-            _ = message.withCString { write(2, $0, strlen($0)) }
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig) { sig in
+                if Interrupt.signalNumber != 0 {
+                    AtomicFile.removeInFlight()
+                    _exit(128 + sig)
+                }
+                Interrupt.signalNumber = sig
+                // Only async-signal-safe calls here: a static string and write(2).
+                let message: StaticString = "\nstop requested: finishing this step and saving (signal again to quit now)\n"
+                _ = write(2, message.utf8Start, message.utf8CodeUnitCount)
+            }
         }
     }
 
+    /// The process exit status for a stop by `signal`: 128 + the signal number.
+    public static func exitCode(_ signal: Int32) -> Int32 { 128 + signal }
+
     /// For tests.
-    public static func reset() { requested = false }
-    static func request() { requested = true }
+    public static func reset() { signalNumber = 0 }
+    public static func request(_ signal: Int32 = SIGINT) { signalNumber = signal }
 }

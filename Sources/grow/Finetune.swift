@@ -45,6 +45,8 @@ struct Finetune: ParsableCommand {
     @Option(help: "The checkpoint to write.")
     var out = "runs/finetuned.safetensors"
 
+    @OptionGroup var checkpoints: CheckpointOptions
+
     @OptionGroup var runtime: RuntimeOptions
 
     func validate() throws {
@@ -68,24 +70,48 @@ struct Finetune: ParsableCommand {
         return c
     }
 
+    /// What determines the run: a resume with other values is refused.
+    func runOptions() throws -> [String: String] {
+        try fields(config).merging(["from": common.from, "arch": common.arch ?? "", "size": common.size.map(String.init) ?? "",
+                                    "target": common.target, "shots": String(common.shots),
+                                    "test-per-class": testPerClass.map(String.init) ?? ""]) { a, _ in a }
+    }
+
     func run() throws {
         runtime.apply()
         Interrupt.install()
         let checkpoint = try common.source(dataDir: runtime.resolvedDataDir)
+        let series = checkpoints.series(output: out)
+        let options = try runOptions()
+        let resume = try checkpoints.resumePoint(series, options: options)
         let task = try FewShotTask(target: common.target, shots: common.shots, testPerClass: testPerClass, seed: seed,
                                    network: checkpoint.network, dataDir: runtime.resolvedDataDir, augment: !common.noAugment,
                                    batchSize: common.batchSize)
         say("target " + task.summary)
         say("growing: \(config.steps(classes: task.classes).map(\.summary).joined(separator: "; ")); depth \(depth.label)")
         let outcome: FineTuneOutcome
+        let checkpointing = FineTuneCheckpointing(resume: resume, every: checkpoints.checkpointEvery) { snapshot in
+            let record = TrainingRecord(command: "finetune (step \(snapshot.trainer.step), unfinished)", dataset: task.name, method: method.rawValue,
+                                        depth: depth.rawValue, shots: common.shots, epochs: common.epochs ?? 0, steps: snapshot.trainer.step,
+                                        batchSize: common.batchSize, learningRate: Double(common.learningRate), seed: seed, testAccuracy: nil, seconds: 0)
+            let saved = try series.save(Checkpoint(network: snapshot.network, history: checkpoint.history + [record], optimizer: snapshot.optimizer,
+                                                   newParameters: snapshot.newParameters, classNames: task.classNames,
+                                                   resume: ResumeState(run: options, trainer: snapshot.trainer, pace: snapshot.pace)),
+                                        step: snapshot.trainer.step)
+            Log.grow.info("checkpoint \(saved.path)")
+        }
         do {
             let views = try task.viewBank(views: common.views)
             say("training views: \(views.viewCount) per image (\(views.viewCount > 1 ? "view 0 unaugmented, the rest augmented" : "no augmentation")); \(config.budget)")
             outcome = try FineTune.run(source: checkpoint.network, config: config, classes: task.classes, train: views,
                                        test: task.test, cacheFrozenFeatures: true, progress: ProgressDisplay(label: "finetune"),
-                                       sourceOptimizer: checkpoint.optimizer)
+                                       sourceOptimizer: checkpoint.optimizer, checkpointing: checkpointing)
         } catch let stop as Trainer.Stop {
-            fail("\(stop); nothing was written")
+            switch stop {
+            case let .interrupted(step, signal): CheckpointOptions.exitAfterStop(step: step, signal: signal, saved: series.url(step: step))
+            case .nonFinite:
+                fail("\(stop); " + (series.files().last.map { "the last good checkpoint is \($0.url.path)" } ?? "nothing was written"))
+            }
         }
         say(EvaluationText.summary(outcome.evaluation, classNames: task.classNames))
         say(String(format: "%d steps in %.1f s", outcome.steps, outcome.seconds))

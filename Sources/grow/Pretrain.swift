@@ -43,7 +43,15 @@ struct Pretrain: ParsableCommand {
     @Option(help: "The checkpoint to write.")
     var out = "runs/source.safetensors"
 
+    @OptionGroup var checkpoints: CheckpointOptions
+
     @OptionGroup var runtime: RuntimeOptions
+
+    /// What determines the run: a resume with other values is refused.
+    var runOptions: [String: String] {
+        ["dataset": dataset, "model": model, "epochs": String(epochs), "batch-size": String(batchSize), "lr": String(lr),
+         "optimizer": optimizer.rawValue, "seed": String(seed), "size": size.map(String.init) ?? "", "augment": String(augment)]
+    }
 
     func validate() throws {
         do { _ = try Zoo.architecture(model) } catch { throw ValidationError("--model: \(error)") }
@@ -54,6 +62,8 @@ struct Pretrain: ParsableCommand {
     func run() throws {
         runtime.apply()
         Interrupt.install()
+        let series = checkpoints.series(output: out)
+        let resume = try checkpoints.resumePoint(series, options: runOptions)
         let source = try DatasetSource(parsing: dataset)
         let dataDir = runtime.resolvedDataDir
         let (train, test, testIndices) = try SourceData.trainAndTest(source, dataDir: dataDir, seed: seed)
@@ -78,29 +88,44 @@ struct Pretrain: ParsableCommand {
         let schedule = WarmupSchedule(CosineSchedule(base: lr, totalSteps: steps), warmupSteps: min(200, steps / 10))
         let trainer = Trainer(model: network.model, optimizer: optimizer, options: .init(epochs: epochs, schedule: schedule))
         trainer.progress = ProgressDisplay(label: "pretrain")
+        if let resume {
+            try resume.network.spec.checkSame(as: network.spec, checkpoint: "the checkpoint")
+            try network.model.load(Dictionary(uniqueKeysWithValues: resume.network.model.stateDict().map { ($0.name, $0.tensor) }), origin: "the checkpoint")
+            guard let state = resume.optimizer else { throw CheckpointError("the checkpoint holds no optimizer state, so it cannot be resumed") }
+            try optimizer.setState(state)
+            try trainer.restore(resume.resume!.trainer)
+        }
         let started = Date()
-        var accuracy: Double?
         let testSource = LoaderSource(testLoader)
-        func save(_ note: String) throws {
+        func checkpoint(_ note: String, resumable: Bool) -> Checkpoint {
             let record = TrainingRecord(command: "pretrain" + note, dataset: train.name, epochs: epochs, steps: trainer.step,
-                                        batchSize: batchSize, learningRate: Double(lr), seed: seed, testAccuracy: accuracy,
+                                        batchSize: batchSize, learningRate: Double(lr), seed: seed, testAccuracy: trainer.curve.last?.testAccuracy,
                                         seconds: Date().timeIntervalSince(started))
-            try ensureParentDirectory(out)
-            try Checkpoint(network: network, history: [record], optimizer: optimizer.state, classNames: train.classNames).save(to: URL(fileURLWithPath: out))
+            return Checkpoint(network: network, history: [record], optimizer: optimizer.state, classNames: train.classNames,
+                              resume: resumable ? ResumeState(run: runOptions, trainer: trainer.state()) : nil)
+        }
+        trainer.afterStep = { step in
+            if checkpoints.checkpointEvery > 0 && step % checkpoints.checkpointEvery == 0 && step < steps {
+                let saved = try series.save(checkpoint(" (step \(step) of \(steps), unfinished)", resumable: true), step: step)
+                Log.grow.info("checkpoint \(saved.path)")
+            }
         }
         trainer.afterEpoch = { epoch in
-            accuracy = trainer.curve.last?.testAccuracy
-            trainer.progress?.note(String(format: "epoch %d/%d: test accuracy %.2f%%", epoch, epochs, 100 * (accuracy ?? 0)))
-            try save(epoch < epochs ? " (epoch \(epoch) of \(epochs))" : "")
+            trainer.progress?.note(String(format: "epoch %d/%d: test accuracy %.2f%%", epoch, epochs, 100 * (trainer.curve.last?.testAccuracy ?? 0)))
+            try ensureParentDirectory(out)
+            try checkpoint(epoch < epochs ? " (epoch \(epoch) of \(epochs))" : "", resumable: false).save(to: URL(fileURLWithPath: out))
         }
         do {
             try trainer.fit(LoaderSource(trainLoader)) { try Evaluator.evaluate(network.model, on: testSource, classes: classes).top1 }
         } catch let stop as Trainer.Stop {
-            if case .interrupted = stop {
-                try save(" (interrupted)")
-                fail("\(stop); saved the weights so far to \(out)", code: 130)
+            switch stop {
+            case let .interrupted(step, signal):
+                let saved = try series.save(checkpoint(" (step \(step) of \(steps), interrupted)", resumable: true), step: step)
+                CheckpointOptions.exitAfterStop(step: step, signal: signal, saved: saved)
+            case .nonFinite:
+                let last = series.files().last.map { "; the last good checkpoint is \($0.url.path)" } ?? ""
+                fail("\(stop)" + (trainer.curve.isEmpty ? last : "; \(out) holds the last completed epoch" + last))
             }
-            fail("\(stop)" + (trainer.curve.isEmpty ? "" : "; \(out) holds the last completed epoch"))
         }
         let result = try Evaluator.evaluate(network.model, on: testSource, classes: classes)
         say(String(format: "done in %.0f s: test top-1 %.2f%%, mean per-class %.2f%%; wrote %@",

@@ -56,8 +56,28 @@ final class SafeTensorsTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["m.safetensors"])
         let missing = dir.appendingPathComponent("no/such/dir/x.safetensors")
         XCTAssertThrowsError(try SafeTensors.write(sample, to: missing)) {
-            XCTAssertTrue("\($0)".contains("cannot be written"), "\($0)")
+            XCTAssertTrue("\($0)".contains("cannot write \(missing.path)") && "\($0)".contains("does not exist"), "\($0)")
         }
+    }
+
+    /// A write that runs out of room (here the file-size limit, as a full disk would) names the path and the
+    /// cause, leaves the previous file intact and no temporary file behind.
+    func testFailedWriteKeepsThePreviousFileWhole() throws {
+        let url = dir.appendingPathComponent("keep.safetensors")
+        try SafeTensors.write(sample, to: url)
+        let before = try Data(contentsOf: url)
+        var saved = rlimit()
+        getrlimit(Int32(RLIMIT_FSIZE.rawValue), &saved)
+        var small = saved
+        small.rlim_cur = 64
+        XCTAssertEqual(setrlimit(Int32(RLIMIT_FSIZE.rawValue), &small), 0)
+        let big = [("big", Tensor(zeros: [1000]))]
+        XCTAssertThrowsError(try SafeTensors.write(big, to: url)) {
+            XCTAssertTrue("\($0)".contains("cannot write \(url.path)") && "\($0)".contains("file-size limit"), "\($0)")
+        }
+        setrlimit(Int32(RLIMIT_FSIZE.rawValue), &saved)
+        XCTAssertEqual(try Data(contentsOf: url), before)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["keep.safetensors"])
     }
 
     func testWriteRefusesDuplicateAndReservedNames() {

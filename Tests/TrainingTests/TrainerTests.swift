@@ -44,7 +44,7 @@ final class TrainerTests: XCTestCase {
         let trainer = Trainer(model: model, optimizer: SGD(model: model, learningRate: 0.1), options: .init(epochs: 5, schedule: ConstantSchedule(0.1)))
         trainer.afterStep = { step in if step == 3 { Interrupt.request() } }
         XCTAssertThrowsError(try trainer.fit(data())) { error in
-            guard case Trainer.Stop.interrupted(let step) = error else { return XCTFail("\(error)") }
+            guard case Trainer.Stop.interrupted(let step, _) = error else { return XCTFail("\(error)") }
             XCTAssertEqual(step, 3)
         }
     }
