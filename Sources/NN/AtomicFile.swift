@@ -27,9 +27,11 @@ public enum AtomicFile {
         defer { inFlight = nil; free(path) }
         var failure: AtomicFileError?
         data.withUnsafeBytes { raw in
-            var offset = 0
+            var offset = 0, injected = false
             while offset < raw.count {
-                let n = Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if !injected && offset >= raw.count / 2 { injected = true; FaultInjection.duringWrite() }
+                // At most half the file per call, so a fault injected half-way finds half a file written.
+                let n = Foundation.write(fd, raw.baseAddress! + offset, max(1, min(raw.count - offset, raw.count / 2)))
                 if n < 0 {
                     if errno == EINTR { continue }
                     failure = AtomicFileError(path: url.path, operation: "write", errno: errno); return

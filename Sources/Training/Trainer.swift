@@ -96,6 +96,7 @@ public final class Trainer {
                     position.window = .init()
                 }
                 try afterStep?(position.step)
+                FaultInjection.afterStep(position.step)
             }
             if options.evaluateEvery == 0 { try record(epoch: Double(position.epoch + 1), position.epochTotals, evaluate) }
             position.epoch += 1
@@ -111,6 +112,9 @@ public final class Trainer {
     /// anything is updated, so the weights stay those of the last good step.
     private func train(on batch: Batch) throws {
         optimizer.learningRate = options.schedule.rate(at: position.step)
+        if FaultInjection.nanAtStep == position.step + 1, let (_, p) = model.namedParameters().last(where: { $0.parameter.trainable }) {
+            p.value.pointer[0] = .nan
+        }
         let logits = model.forward(batch.inputs)
         let result = SoftmaxCrossEntropy.evaluate(logits: logits, labels: batch.labels)
         guard result.loss.isFinite else { throw Stop.nonFinite(step: position.step + 1, what: "loss", lastFinite: position.lastFiniteLoss) }

@@ -138,7 +138,9 @@ struct Compare: ParsableCommand {
         try Report.write(results, claims: claims, to: dir)
         say(Summary.text(results, claims: claims))
         say("report: \(dir.appendingPathComponent("report.html").path) (also report.md, results.csv, results.json)")
-        if results.interrupted { fail("interrupted; the report holds the \(results.runs.count) finished runs", code: 130) }
+        if results.interrupted {
+            fail("interrupted; the report holds the \(results.runs.count) finished runs", code: Interrupt.exitCode(Interrupt.requested ?? SIGINT))
+        }
         return results
     }
 }

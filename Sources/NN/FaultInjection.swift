@@ -1,0 +1,36 @@
+import Foundation
+
+/// Faults a test can inject into a real `grow` process through its environment, to prove that what the
+/// program promises under failure holds end to end (nothing here acts unless the variable is set):
+/// - `GROW_FAULT_SIGNAL_AT_STEP=TERM:5` (or `INT:5`, `KILL:5`): the process raises the signal after training step 5
+///   and its bookkeeping (a checkpoint due at step 5 is already written), as if a user or the system sent it then;
+/// - `GROW_FAULT_KILL_IN_WRITE=3`: SIGKILL half-way through the 3rd atomic file write (a crash mid-checkpoint);
+/// - `GROW_FAULT_NAN_AT_STEP=7`: the last trainable parameter (the classifier's) becomes NaN before step 7 (a divergence).
+public enum FaultInjection {
+    nonisolated(unsafe) static let environment = ProcessInfo.processInfo.environment
+    nonisolated(unsafe) static var writes = 0
+
+    /// (signal, step) from GROW_FAULT_SIGNAL_AT_STEP.
+    public static let signalAtStep: (signal: Int32, step: Int)? = {
+        guard let text = environment["GROW_FAULT_SIGNAL_AT_STEP"] else { return nil }
+        let parts = text.split(separator: ":")
+        let signals: [Substring: Int32] = ["TERM": SIGTERM, "INT": SIGINT, "KILL": SIGKILL]
+        guard parts.count == 2, let signal = signals[parts[0]], let step = Int(parts[1]) else { return nil }
+        return (signal, step)
+    }()
+
+    public static let nanAtStep: Int? = environment["GROW_FAULT_NAN_AT_STEP"].flatMap { Int($0) }
+    static let killInWrite: Int? = environment["GROW_FAULT_KILL_IN_WRITE"].flatMap { Int($0) }
+
+    /// Called by the trainer after each step.
+    public static func afterStep(_ step: Int) {
+        if let (signal, at) = signalAtStep, at == step { raise(signal) }
+    }
+
+    /// Called by `AtomicFile` half-way through writing a file's bytes.
+    static func duringWrite() {
+        guard let n = killInWrite else { return }
+        writes += 1
+        if writes == n { raise(SIGKILL) }
+    }
+}
