@@ -17,6 +17,8 @@ public final class ComparisonRunner {
     private let progressLock = NSLock()
     private var mainTargetName = ""
     private var started = Date()
+    /// Where each finished unit of work is kept (e.g. `OUT/finished`), so a stopped comparison continues where it stopped.
+    public var finishedRunsDirectory: URL?
 
     public init(source: Checkpoint, config: ComparisonConfig) { self.source = source; self.config = config }
 
@@ -45,6 +47,8 @@ public final class ComparisonRunner {
     /// orders the work, heaviest first, and drives the ETA.
     struct Job {
         let cost: Double
+        /// Names the work uniquely within the grid (its file among the finished runs).
+        let key: String
         let work: () throws -> [RunResult]
     }
 
@@ -72,11 +76,28 @@ public final class ComparisonRunner {
             jobs += try jobsOfSeed(seed, task: task, inputShape: inputShape, probe: probe)
             for (key, study) in [("scratch", "source-scratch"), ("grown", "source-grown")] {
                 guard let network = studied[key] else { continue }
-                jobs.append(Job(cost: 10) { [self] in
+                jobs.append(Job(cost: 10, key: "\(study)-ft-all-seed\(seed)") { [self] in
                     let outcome = try fineTune(.ft, depth: .all, seed: seed, task: task, cache: nil, from: network)
                     return [try record(outcome, .ft, .all, seed, units: config.training.units, shots: config.shots, study: study, probe: nil)]
                 })
             }
+        }
+        if let dir = finishedRunsDirectory {
+            let store = try FinishedRuns(directory: dir, config: config, source: results.sourceDescription)
+            var reused = 0
+            jobs = jobs.map { job in
+                if let runs = store.load(job.key) {
+                    reused += runs.count
+                    return Job(cost: 0, key: job.key) { runs }
+                }
+                return Job(cost: job.cost, key: job.key) {
+                    let runs = try job.work()
+                    try store.save(runs, key: job.key)
+                    return runs
+                }
+            }
+            if reused > 0 { log("reusing \(reused) runs finished earlier with this configuration (\(dir.path); delete it to run them again)") }
+            done = reused
         }
         totalCost = max(1, jobs.reduce(0) { $0 + $1.cost })
         let (runs, failure) = execute(jobs)
@@ -96,7 +117,8 @@ public final class ComparisonRunner {
         var jobs: [Job] = []
         for variant in config.variants {
             for depth in config.depths(for: variant) {
-                jobs.append(Job(cost: Self.cost(depth) * Double(1 + (config.learningRateCandidates?.count ?? 0))) { [self] in
+                jobs.append(Job(cost: Self.cost(depth) * Double(1 + (config.learningRateCandidates?.count ?? 0)),
+                                key: "grid-\(variant.key)-\(depth.rawValue)-seed\(seed)") { [self] in
                     let selected = try selectRate(variant, depth: depth, seed: seed, task: task, cache: selectionCache)
                     let outcome = try fineTune(variant, depth: depth, seed: seed, task: task, cache: cache, learningRate: selected?.rate)
                     return [try record(outcome, variant, depth, seed, units: units, shots: shots, study: "grid", probe: probe, selection: selected)]
@@ -105,7 +127,7 @@ public final class ComparisonRunner {
         }
         for u in config.unitSweep {
             for variant in [MethodVariant.wa, .da] {
-                jobs.append(Job(cost: 10) { [self] in
+                jobs.append(Job(cost: 10, key: "units\(u)-\(variant.key)-all-seed\(seed)") { [self] in
                     let outcome = try fineTune(variant, depth: .all, seed: seed, task: task, cache: cache, units: u)
                     return [try record(outcome, variant, .all, seed, units: u, shots: shots, study: "units", probe: nil)]
                 })
@@ -114,7 +136,7 @@ public final class ComparisonRunner {
         for k in config.shotSweep {
             let other = try fewShot(config.target, shots: k, seed: seed, inputShape: inputShape)
             for variant in [MethodVariant.ft, .wa] {
-                jobs.append(Job(cost: 10) { [self] in
+                jobs.append(Job(cost: 10, key: "shots\(k)-\(variant.key)-all-seed\(seed)") { [self] in
                     let outcome = try fineTune(variant, depth: .all, seed: seed, task: other, cache: nil)
                     return [try record(outcome, variant, .all, seed, units: units, shots: k, study: "shots", probe: nil)]
                 })
@@ -124,7 +146,7 @@ public final class ComparisonRunner {
             let firstTask = try fewShot(first, shots: shots, seed: seed, inputShape: inputShape)
             for variant in [MethodVariant.ft, .wa] {
                 let inGrid = config.variants.contains(variant) && config.depths(for: variant).contains(.all)
-                jobs.append(Job(cost: inGrid ? 20 : 30) { [self] in
+                jobs.append(Job(cost: inGrid ? 20 : 30, key: "cumulative-\(variant.key)-all-seed\(seed)") { [self] in
                     let direct = inGrid ? nil : try fineTune(variant, depth: .all, seed: seed, task: task, cache: cache)
                     let step1 = try fineTune(variant, depth: .all, seed: seed, task: firstTask, cache: nil)
                     let step2 = try fineTune(variant, depth: .all, seed: seed, task: task, cache: nil, from: step1.network)

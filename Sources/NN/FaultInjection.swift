@@ -4,19 +4,23 @@ import Foundation
 /// program promises under failure holds end to end (nothing here acts unless the variable is set):
 /// - `GROW_FAULT_SIGNAL_AT_STEP=TERM:5` (or `INT:5`, `KILL:5`): the process raises the signal after training step 5
 ///   and its bookkeeping (a checkpoint due at step 5 is already written), as if a user or the system sent it then;
+///   `TERM:5:3` the third time any training run of the process reaches step 5 (the third run of a comparison);
 /// - `GROW_FAULT_KILL_IN_WRITE=3`: SIGKILL half-way through the 3rd atomic file write (a crash mid-checkpoint);
 /// - `GROW_FAULT_NAN_AT_STEP=7`: the last trainable parameter (the classifier's) becomes NaN before step 7 (a divergence).
 public enum FaultInjection {
     nonisolated(unsafe) static let environment = ProcessInfo.processInfo.environment
     nonisolated(unsafe) static var writes = 0
+    nonisolated(unsafe) static var stepsReached = 0
+    static let lock = NSLock()
 
-    /// (signal, step) from GROW_FAULT_SIGNAL_AT_STEP.
-    public static let signalAtStep: (signal: Int32, step: Int)? = {
+    /// (signal, step, occurrence) from GROW_FAULT_SIGNAL_AT_STEP.
+    static let signalAtStep: (signal: Int32, step: Int, occurrence: Int)? = {
         guard let text = environment["GROW_FAULT_SIGNAL_AT_STEP"] else { return nil }
         let parts = text.split(separator: ":")
         let signals: [Substring: Int32] = ["TERM": SIGTERM, "INT": SIGINT, "KILL": SIGKILL]
-        guard parts.count == 2, let signal = signals[parts[0]], let step = Int(parts[1]) else { return nil }
-        return (signal, step)
+        guard parts.count == 2 || parts.count == 3, let signal = signals[parts[0]], let step = Int(parts[1]),
+              let occurrence = parts.count == 3 ? Int(parts[2]) : 1 else { return nil }
+        return (signal, step, occurrence)
     }()
 
     public static let nanAtStep: Int? = environment["GROW_FAULT_NAN_AT_STEP"].flatMap { Int($0) }
@@ -24,7 +28,12 @@ public enum FaultInjection {
 
     /// Called by the trainer after each step.
     public static func afterStep(_ step: Int) {
-        if let (signal, at) = signalAtStep, at == step { raise(signal) }
+        guard let (signal, at, occurrence) = signalAtStep, at == step else { return }
+        lock.lock()
+        stepsReached += 1
+        let fire = stepsReached == occurrence
+        lock.unlock()
+        if fire { raise(signal) }
     }
 
     /// Called by `AtomicFile` half-way through writing a file's bytes.

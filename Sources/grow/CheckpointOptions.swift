@@ -38,10 +38,10 @@ struct CheckpointOptions: ParsableArguments {
         return checkpoint
     }
 
-    /// The command that continues this run: the arguments it was started with, plus --resume.
-    static func resumeCommand() -> String {
+    /// The command that continues this run: the arguments it was started with, plus --resume (`adding`).
+    static func resumeCommand(adding: Bool = true) -> String {
         let args = CommandLine.arguments
-        let words = args + (args.contains("--resume") ? [] : ["--resume"])
+        let words = args + (!adding || args.contains("--resume") ? [] : ["--resume"])
         return words.map(shellQuoted).joined(separator: " ")
     }
 

@@ -131,6 +131,7 @@ struct Compare: ParsableCommand {
             + " = \(config.gridRunCount) runs (\(config.totalRunCount) with sweeps), \(Threads.count) threads")
         let runner = ComparisonRunner(source: checkpoint, config: config)
         runner.log = { line in Log.grow.info("\(line)") }
+        runner.finishedRunsDirectory = URL(fileURLWithPath: out).appendingPathComponent("finished", isDirectory: true)
         Log.grow.debug("comparison configuration: \(config)")
         let results = try runner.run()
         let claims = ClaimChecker(results).check()
@@ -139,7 +140,9 @@ struct Compare: ParsableCommand {
         say(Summary.text(results, claims: claims))
         say("report: \(dir.appendingPathComponent("report.html").path) (also report.md, results.csv, results.json)")
         if results.interrupted {
-            fail("interrupted; the report holds the \(results.runs.count) finished runs", code: Interrupt.exitCode(Interrupt.requested ?? SIGINT))
+            say("interrupted: the report holds the \(results.runs.count) finished runs; the same command continues with the rest:\n  "
+                + CheckpointOptions.resumeCommand(adding: false))
+            Foundation.exit(Interrupt.exitCode(Interrupt.requested ?? SIGINT))
         }
         return results
     }

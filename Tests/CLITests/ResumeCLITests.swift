@@ -138,4 +138,34 @@ extension CLITests {
         XCTAssertEqual(resumed.status, 0, resumed.err)
         try assertSameTensors("part.safetensors", "full.safetensors", "pretraining resumed after SIGTERM at step 11 of epoch 2")
     }
+
+    /// results.csv without the timing column.
+    func resultsWithoutTimes(_ folder: String) throws -> [String] {
+        let csv = try String(contentsOf: work.appendingPathComponent("\(folder)/results.csv"), encoding: .utf8)
+        return csv.split(separator: "\n").map { line in
+            var fields = line.split(separator: ",", omittingEmptySubsequences: false)
+            fields.remove(at: 11)   // seconds
+            return fields.joined(separator: ",")
+        }
+    }
+
+    func testComparisonStoppedMidGridContinuesWithTheRest() throws {
+        let source = try writeQuadrants(120, name: "source", seed: 1)
+        let target = try writeQuadrants(80, name: "target", seed: 2)
+        try run(["pretrain", "--dataset", source, "--epochs", "1", "--batch-size", "32", "--out", "src.safetensors"])
+        let args = ["compare", "--from", "src.safetensors", "--target", target, "--shots", "5", "--quick", "--retention", "none"]
+        XCTAssertEqual(try launch(args + ["--out", "whole"]).status, 0)
+        // SIGTERM in the third run of the grid: the report of the two finished ones, the command that continues, exit 143.
+        let stopped = try launch(args + ["--out", "part"], environment: ["GROW_FAULT_SIGNAL_AT_STEP": "TERM:3:3"])
+        XCTAssertEqual(stopped.status, 143, stopped.err)
+        XCTAssertTrue(stopped.out.contains("the report holds the 2 finished runs") && stopped.out.contains("--out part"), stopped.out)
+        XCTAssertEqual(try resultsWithoutTimes("part").count, 1 + 2)
+        let continued = try launch(args + ["--out", "part"])
+        XCTAssertEqual(continued.status, 0, continued.err)
+        XCTAssertTrue(continued.err.contains("reusing 2 runs finished earlier"), continued.err)
+        XCTAssertEqual(try resultsWithoutTimes("part"), try resultsWithoutTimes("whole"))
+        // Another configuration into the same folder reuses nothing.
+        let other = try launch(args + ["--out", "part", "--lr", "0.01"])
+        XCTAssertFalse(other.err.contains("reusing"), other.err)
+    }
 }
