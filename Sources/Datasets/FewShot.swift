@@ -39,15 +39,30 @@ public enum FewShotSampler {
     /// takes the front of that order and the test split the back. So, for one seed, the k-shot
     /// training set is contained in the (k+1)-shot one, and a fixed `testPerClass` gives the same
     /// test split for every k: sweeps over k compare like with like.
+    /// Refuses, before anything trains, a set with fewer than 2 classes, a label outside the classes, or a class
+    /// too small for the draw, naming the class (by `classNames` when given) and the fix.
     public static func draw(labels: [Int], classCount: Int, shots: Int, testPerClass: Int? = nil,
-                            seed: UInt64, source: String = "data set") throws -> FewShotDraw {
+                            seed: UInt64, source: String = "data set", classNames: [String]? = nil) throws -> FewShotDraw {
         precondition(shots > 0, "FewShotSampler: shots must be positive")
+        func name(_ c: Int) -> String { classNames.flatMap { c < $0.count ? "'\($0[c])'" : nil } ?? "\(c)" }
+        guard classCount >= 2 else {
+            throw DatasetError(source, "\(classCount) class\(classCount == 1 ? " (\(name(0)))" : "es"); a classifier needs at least 2: "
+                               + "add a folder (or label) for each other class")
+        }
         var byClass = [[Int]](repeating: [], count: classCount)
-        for (i, y) in labels.enumerated() { byClass[y].append(i) }
+        for (i, y) in labels.enumerated() {
+            guard y >= 0 && y < classCount else {
+                throw DatasetError(source, "example \(i) has label \(y), outside the \(classCount) classes 0…\(classCount - 1); fix the labels")
+            }
+            byClass[y].append(i)
+        }
         let smallest = byClass.map(\.count).min() ?? 0
-        if let c = byClass.firstIndex(where: { $0.count < shots + (testPerClass ?? 0) + (testPerClass == nil ? 1 : 0) }) {
-            throw DatasetError(source, "class \(c) has \(byClass[c].count) examples, too few for \(shots) training "
-                               + "+ \(testPerClass.map(String.init) ?? "≥ 1") test examples per class")
+        let testNeeded = testPerClass ?? 1
+        if let c = byClass.firstIndex(where: { $0.count < shots + testNeeded }) {
+            let n = byClass[c].count
+            let fix = n > testNeeded ? "lower --shots to \(n - testNeeded) or below, or add images to class \(name(c))" : "add images to class \(name(c))"
+            throw DatasetError(source, "class \(name(c)) has \(n) example\(n == 1 ? "" : "s"), too few for \(shots) training "
+                               + "+ \(testPerClass.map(String.init) ?? "≥ 1") test examples per class; \(fix)")
         }
         let test = testPerClass ?? (smallest - shots)
         let base = RNG(seed: seed)
@@ -65,7 +80,7 @@ public enum FewShotSampler {
     /// `draw(labels:…)` for a data set.
     public static func draw(_ dataset: any ImageDataset, shots: Int, testPerClass: Int? = nil, seed: UInt64) throws -> FewShotDraw {
         try draw(labels: dataset.labels, classCount: dataset.classNames.count, shots: shots,
-                 testPerClass: testPerClass, seed: seed, source: dataset.name)
+                 testPerClass: testPerClass, seed: seed, source: dataset.name, classNames: dataset.classNames)
     }
 }
 

@@ -71,8 +71,15 @@ struct Pretrain: ParsableCommand {
         // The images' own shape when it suits the architecture (MiniAlexNet takes any size ≥ 8), else its default input.
         let imageShape = fixedInputShape(train) ?? fixedInputShape(test)
         let side = size ?? imageShape.map { $0[1] } ?? architecture.defaultInputShape[1]
+        guard side >= architecture.minimumInputSide else {
+            throw DatasetError(train.name, "the images are \(side)×\(side) pixels, smaller than \(model)'s minimum side \(architecture.minimumInputSide); "
+                               + "resize them with --size \(architecture.minimumInputSide) (or more), or use larger images")
+        }
         let inputShape = [architecture.defaultInputShape[0], side, side]
         let classes = train.classNames.count
+        guard classes >= 2 else {
+            throw DatasetError(train.name, "\(classes) class\(classes == 1 ? " (\(train.classNames[0]))" : "es"); a classifier needs at least 2: add a folder (or label) for each other class")
+        }
         let network = try GrownNetwork.base(architecture, inputShape: inputShape, classes: classes, seed: seed)
         let eval = EvalTransform(network.preprocessing(imageSize: imageShape?[1]))
         let trainLoader = DataLoader(train, batchSize: batchSize,

@@ -130,4 +130,35 @@ final class CLITests: XCTestCase {
         let junk = try run(["inspect", "junk.safetensors"], expect: 1)
         XCTAssertTrue(junk.err.contains("junk.safetensors"), junk.err)
     }
+
+    /// Degenerate data is refused in one line, naming the set or class and the fix, before anything trains.
+    func testDegenerateDataIsRefusedBeforeTraining() throws {
+        let source = try writeQuadrants(40, name: "source", seed: 1)
+        try run(["pretrain", "--dataset", source, "--epochs", "1", "--batch-size", "32", "--out", "src.safetensors"])
+        // One class: the quadrant images of class 0 only, as IDX.
+        let images = try Data(contentsOf: work.appendingPathComponent("source-images.idx"))
+        let one = try writeIDX(name: "one", count: 10, side: 16, pixels: images.subdata(in: 16..<(16 + 10 * 256)), labels: [UInt8](repeating: 0, count: 10))
+        let single = try run(["finetune", "--from", "src.safetensors", "--target", one, "--shots", "2", "--out", "x.safetensors"], expect: 1)
+        XCTAssertTrue(single.err.contains("1 class") && single.err.contains("at least 2"), single.err)
+        let pretrainOne = try run(["pretrain", "--dataset", one, "--epochs", "1", "--out", "y.safetensors"], expect: 1)
+        XCTAssertTrue(pretrainOne.err.contains("at least 2"), pretrainOne.err)
+        // More shots than a class has.
+        let few = try run(["finetune", "--from", "src.safetensors", "--target", source, "--shots", "10", "--out", "x.safetensors"], expect: 1)
+        XCTAssertTrue(few.err.contains("has 10 examples, too few for 10 training") && few.err.contains("lower --shots to 9"), few.err)
+        // Images smaller than the network's minimum side.
+        let tiny = try writeIDX(name: "tiny", count: 8, side: 4, pixels: Data(count: 8 * 16), labels: [0, 1, 0, 1, 0, 1, 0, 1])
+        let small = try run(["pretrain", "--dataset", tiny, "--epochs", "1", "--out", "y.safetensors"], expect: 1)
+        XCTAssertTrue(small.err.contains("4×4 pixels, smaller than mini-alexnet's minimum side 8") && small.err.contains("--size 8"), small.err)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: work.appendingPathComponent("x.safetensors").path))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: work.appendingPathComponent("y.safetensors").path))
+    }
+
+    /// An IDX pair of `count` square images of `side` pixels.
+    func writeIDX(name: String, count: Int, side: Int, pixels: Data, labels: [UInt8]) throws -> String {
+        let images = Data([0, 0, 8, 3] + [count, side, side].flatMap { withUnsafeBytes(of: UInt32($0).bigEndian, Array.init) }) + pixels
+        let labelData = Data([0, 0, 8, 1] + withUnsafeBytes(of: UInt32(count).bigEndian, Array.init) + labels)
+        let (i, l) = (work.appendingPathComponent("\(name)-images.idx"), work.appendingPathComponent("\(name)-labels.idx"))
+        try images.write(to: i); try labelData.write(to: l)
+        return "idx:\(i.path),\(l.path)"
+    }
 }

@@ -32,6 +32,18 @@ final class FewShotTests: XCTestCase {
                            file: "tiny", "class 2 has 9 examples")
         assertDatasetError(try FewShotSampler.draw(labels: labels, classCount: 3, shots: 5, testPerClass: 5, seed: 0, source: "t"),
                            file: "t", "too few")
+        assertDatasetError(try FewShotSampler.draw(labels: labels, classCount: 3, shots: 9, seed: 0, source: "tiny", classNames: ["a", "b", "cat"]),
+                           file: "tiny", "class 'cat' has 9 examples, too few for 9 training + ≥ 1 test examples per class; lower --shots to 8 or below")
+    }
+
+    /// Degenerate targets are refused before any training, naming the class or example and the fix.
+    func testOneClassAndLabelsOutOfRangeAreErrors() {
+        assertDatasetError(try FewShotSampler.draw(labels: [0, 0, 0], classCount: 1, shots: 1, seed: 0, source: "one", classNames: ["dogs"]),
+                           file: "one", "1 class ('dogs'); a classifier needs at least 2")
+        assertDatasetError(try FewShotSampler.draw(labels: [0, 1, 7, 1], classCount: 2, shots: 1, seed: 0, source: "bad"),
+                           file: "bad", "example 2 has label 7, outside the 2 classes 0…1")
+        assertDatasetError(try FewShotSampler.draw(labels: [0, 1, -1], classCount: 2, shots: 1, seed: 0, source: "neg"),
+                           file: "neg", "label -1")
     }
 
     func testReportListsTheDrawnIndicesPerClass() throws {
