@@ -27,21 +27,9 @@ final class CLITests: XCTestCase {
 
     @discardableResult
     func run(_ arguments: [String], expect status: Int32 = 0, file: StaticString = #filePath, line: UInt = #line) throws -> (out: String, err: String) {
-        let p = Process()
-        p.executableURL = try grow
-        p.arguments = arguments
-        p.currentDirectoryURL = work
-        var env = ProcessInfo.processInfo.environment
-        env["GROW_THREADS"] = "1"
-        p.environment = env
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out; p.standardError = err
-        try p.run()
-        let o = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, status, "grow \(arguments.joined(separator: " ")) exited \(p.terminationStatus)\nstdout: \(o)\nstderr: \(e)", file: file, line: line)
-        return (o, e)
+        let r = try launch(arguments)
+        XCTAssertEqual(r.status, status, "grow \(arguments.joined(separator: " ")) exited \(r.status)\nstdout: \(r.out)\nstderr: \(r.err)", file: file, line: line)
+        return (r.out, r.err)
     }
 
     /// An IDX pair of 16×16 images: a bright square in one quadrant (class = quadrant), 4 classes.
