@@ -5,7 +5,8 @@ import Foundation
 /// - `GROW_FAULT_SIGNAL_AT_STEP=TERM:5` (or `INT:5`, `KILL:5`): the process raises the signal after training step 5
 ///   and its bookkeeping (a checkpoint due at step 5 is already written), as if a user or the system sent it then;
 ///   `TERM:5:3` the third time any training run of the process reaches step 5 (the third run of a comparison);
-/// - `GROW_FAULT_KILL_IN_WRITE=3`: SIGKILL half-way through the 3rd atomic file write (a crash mid-checkpoint);
+/// - `GROW_FAULT_SIGNAL_IN_WRITE=KILL:3`: the signal half-way through the 3rd atomic file write (KILL: a crash
+///   mid-checkpoint; TERM or INT after a first one: the impatient second Ctrl-C);
 /// - `GROW_FAULT_NAN_AT_STEP=7`: the last trainable parameter (the classifier's) becomes NaN before step 7 (a divergence).
 public enum FaultInjection {
     nonisolated(unsafe) static let environment = ProcessInfo.processInfo.environment
@@ -14,17 +15,21 @@ public enum FaultInjection {
     static let lock = NSLock()
 
     /// (signal, step, occurrence) from GROW_FAULT_SIGNAL_AT_STEP.
-    static let signalAtStep: (signal: Int32, step: Int, occurrence: Int)? = {
-        guard let text = environment["GROW_FAULT_SIGNAL_AT_STEP"] else { return nil }
+    static let signalAtStep = parse("GROW_FAULT_SIGNAL_AT_STEP")
+    /// (signal, write, 1) from GROW_FAULT_SIGNAL_IN_WRITE.
+    static let signalInWrite = parse("GROW_FAULT_SIGNAL_IN_WRITE")
+
+    /// "SIGNAL:N[:OCCURRENCE]".
+    static func parse(_ variable: String) -> (signal: Int32, at: Int, occurrence: Int)? {
+        guard let text = environment[variable] else { return nil }
         let parts = text.split(separator: ":")
         let signals: [Substring: Int32] = ["TERM": SIGTERM, "INT": SIGINT, "KILL": SIGKILL]
-        guard parts.count == 2 || parts.count == 3, let signal = signals[parts[0]], let step = Int(parts[1]),
+        guard parts.count == 2 || parts.count == 3, let signal = signals[parts[0]], let at = Int(parts[1]),
               let occurrence = parts.count == 3 ? Int(parts[2]) : 1 else { return nil }
-        return (signal, step, occurrence)
-    }()
+        return (signal, at, occurrence)
+    }
 
     public static let nanAtStep: Int? = environment["GROW_FAULT_NAN_AT_STEP"].flatMap { Int($0) }
-    static let killInWrite: Int? = environment["GROW_FAULT_KILL_IN_WRITE"].flatMap { Int($0) }
 
     /// Called by the trainer after each step.
     public static func afterStep(_ step: Int) {
@@ -38,8 +43,8 @@ public enum FaultInjection {
 
     /// Called by `AtomicFile` half-way through writing a file's bytes.
     static func duringWrite() {
-        guard let n = killInWrite else { return }
+        guard let (signal, n, _) = signalInWrite else { return }
         writes += 1
-        if writes == n { raise(SIGKILL) }
+        if writes == n { raise(signal) }
     }
 }

@@ -90,7 +90,7 @@ extension CLITests {
 
         // SIGKILL half-way through writing the second checkpoint (step 10): the torn temporary file is never taken for
         // a checkpoint; the resume starts from step 5.
-        let torn = try launch(finetune("torn.safetensors", ["--checkpoint-every", "5"]), environment: ["GROW_FAULT_KILL_IN_WRITE": "2"])
+        let torn = try launch(finetune("torn.safetensors", ["--checkpoint-every", "5"]), environment: ["GROW_FAULT_SIGNAL_IN_WRITE": "KILL:2"])
         XCTAssertTrue(torn.signaled && torn.status == SIGKILL, "\(torn)")
         let left = checkpoints("torn.checkpoints")
         XCTAssertEqual(left.filter { $0.hasPrefix("step-") }, ["step-0000005.safetensors"])
@@ -98,6 +98,12 @@ extension CLITests {
         let afterTorn = try launch(finetune("torn.safetensors", ["--checkpoint-every", "5", "--resume"]))
         XCTAssertTrue(afterTorn.out.contains("at step 5"), afterTorn.out)
         try assertSameTensors("torn.safetensors", "full.safetensors", "resumed after a crash while writing the step-10 checkpoint")
+
+        // A second SIGTERM while the first one's checkpoint is being written: exit 143 at once, and no file left, torn or whole.
+        let impatient = try launch(finetune("twice.safetensors"), environment: ["GROW_FAULT_SIGNAL_AT_STEP": "TERM:6", "GROW_FAULT_SIGNAL_IN_WRITE": "TERM:1"])
+        XCTAssertEqual(impatient.status, 143, impatient.err)
+        XCTAssertFalse(impatient.out.contains("resume with:"), impatient.out)
+        XCTAssertEqual(checkpoints("twice.checkpoints"), [])
 
         // A resume with other options is refused, naming them.
         let other = try launch(finetune("term.safetensors", ["--lr", "0.01", "--resume"]))
