@@ -39,6 +39,7 @@ public enum ClaimTest: Sendable {
             + "\"A is at least as good as B\" is held when it lies above −\(p) points (the equivalence margin) and not held when it lies below −\(p); "
             + "\"A is no better than B\" is held when it lies below +\(p) and not held when it lies above +\(p). "
             + "An interval that straddles the line is inconclusive, and so is every claim with fewer than 2 seeds. "
+            + "(Claim 10 pairs the source test images instead of seeds: one training run of each network.) "
             + "A claim made of several comparisons is held when all are held, not held when any is not held, inconclusive otherwise."
     }
 }
@@ -70,9 +71,10 @@ public struct ClaimChecker {
         return seeds.isEmpty ? nil : Summary(seeds.map { a[$0]! - b[$0]! })
     }
 
-    static func describe(_ d: Summary) -> String {
-        d.n < 2 ? String(format: "%+.1f points (1 seed)", 100 * d.mean)
-            : String(format: "%+.1f points (95%% CI %+.1f … %+.1f, %d seeds)", 100 * d.mean, 100 * d.lower, 100 * d.upper, d.n)
+    /// "+2.4 points (95% CI +1.0 … +3.9, 5 seeds)"; `unit` names what was paired (seeds, or images for the source study).
+    static func describe(_ d: Summary, unit: String = "seed") -> String {
+        d.n < 2 ? String(format: "%+.1f points (1 %@)", 100 * d.mean, unit)
+            : String(format: "%+.1f points (95%% CI %+.1f … %+.1f, %d %@s)", 100 * d.mean, 100 * d.lower, 100 * d.upper, d.n, unit)
     }
 
     /// Combines the verdicts of a claim's parts: all held → held; any not held → not held; else inconclusive.
@@ -85,8 +87,8 @@ public struct ClaimChecker {
     /// One comparison of a claim: its verdict and its evidence line.
     struct Part { let verdict: ClaimCheck.Verdict; let evidence: String }
 
-    func part(_ test: ClaimTest, _ d: Summary, _ what: String) -> Part {
-        Part(verdict: test.verdict(d, margin: margin), evidence: "\(what) = \(Self.describe(d))")
+    func part(_ test: ClaimTest, _ d: Summary, _ what: String, unit: String = "seed") -> Part {
+        Part(verdict: test.verdict(d, margin: margin), evidence: "\(what) = \(Self.describe(d, unit: unit))")
     }
 
     func claim(_ number: Int, _ text: String, _ parts: [Part], missing: String) -> ClaimCheck {
@@ -189,7 +191,7 @@ public struct ClaimChecker {
         let text = "Growing does not hurt on the source task when grown there: the grown network is at least as good on the source test set as the base and as the wide network trained from scratch."
         guard let study = sourceStudy else { return claim(10, text, [], missing: "run with --source-study SOURCE_DATA") }
         let parts = ["grown − base", "grown − scratch"].compactMap { key in
-            study.differences[key].map { part(.atLeastAsGood, $0, "\(key) (source test images, paired)") }
+            study.differences[key].map { part(.atLeastAsGood, $0, "\(key) (source test images, paired)", unit: "image") }
         }
         return claim(10, text, parts, missing: "the source study measured nothing")
     }
