@@ -5,7 +5,8 @@ import PackageDescription
 // overflow traps and preconditions, so they are kept to the modules whose loops need them (tensors and kernels,
 // layers, optimizers); everything that reads files (data sets, the zoo's weight readers, checkpoints) and the CLI
 // build with plain -O: the readers check sizes explicitly, and an overflow a check missed stops the program instead of
-// wrapping into an out-of-bounds access. Measured: the data loader and training speed do not change (README).
+// wrapping into an out-of-bounds access. Measured on an AMD EPYC, 1 thread: a MiniAlexNet fine-tuning run takes 1–3 %
+// longer; the loader decodes JPEG→224 about 9 % slower (≈195 images/s, 20× what EfficientNet training consumes).
 // Note: -Ounchecked drops the *argument* of precondition(), so never put work inside one.
 let fast: [SwiftSetting] = [
     .unsafeFlags(["-Ounchecked", "-enforce-exclusivity=unchecked"], .when(configuration: .release)),
