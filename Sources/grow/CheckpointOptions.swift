@@ -38,10 +38,13 @@ struct CheckpointOptions: ParsableArguments {
         return checkpoint
     }
 
+    /// Set by a verb that runs others (`grow demo`): running it again, as it was, continues where it stopped.
+    nonisolated(unsafe) static var continuesByRerunning = false
+
     /// The command that continues this run: the arguments it was started with, plus --resume (`adding`).
     static func resumeCommand(adding: Bool = true) -> String {
         let args = CommandLine.arguments
-        let words = args + (!adding || args.contains("--resume") ? [] : ["--resume"])
+        let words = args + (!adding || continuesByRerunning || args.contains("--resume") ? [] : ["--resume"])
         return words.map(shellQuoted).joined(separator: " ")
     }
 

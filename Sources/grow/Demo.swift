@@ -50,9 +50,13 @@ struct Demo: ParsableCommand {
         if FileManager.default.fileExists(atPath: checkpoint), (try? Checkpoint.load(from: URL(fileURLWithPath: checkpoint))) != nil {
             say("using the pretrained source network \(checkpoint) (delete it to pretrain again)")
         } else {
-            say("pretraining the source network (MiniAlexNet on Fashion-MNIST)…")
+            // Checkpoints every 200 steps: a demo stopped during pretraining continues there when run again.
+            let resumable = CheckpointSeries(output: checkpoint).latest() != nil
+            say("pretraining the source network (MiniAlexNet on Fashion-MNIST)\(resumable ? ", continuing where it stopped" : "")…")
+            CheckpointOptions.continuesByRerunning = true
             let pretrain = try Pretrain.parse(["--dataset", "fashion-mnist", "--out", checkpoint, "--data-dir", dataDir,
-                                               "--threads", String(Threads.count)] + (quick ? ["--epochs", "1"] : []))
+                                               "--threads", String(Threads.count), "--checkpoint-every", "200", "--keep-last", "1"]
+                                              + (quick ? ["--epochs", "1"] : []) + (resumable ? ["--resume"] : []))
             try pretrain.run()
         }
 
