@@ -1,4 +1,5 @@
 import Foundation
+import NN
 import Growth
 
 /// Writes a comparison's report folder: report.md (+ plots/*.svg), a self-contained report.html
@@ -10,15 +11,15 @@ public enum Report {
         try fm.createDirectory(at: plotsDir, withIntermediateDirectories: true)
         let tables = ComparisonTables(results: results).all
         let plots = ComparisonPlots(results: results).all
-        for (name, svg) in plots { try svg.write(to: plotsDir.appendingPathComponent(name), atomically: true, encoding: .utf8) }
-
-        try markdown(results, claims: claims, tables: tables, plots: plots.map(\.0)).write(to: directory.appendingPathComponent("report.md"), atomically: true, encoding: .utf8)
-        try html(results, claims: claims, tables: tables, plots: plots).write(to: directory.appendingPathComponent("report.html"), atomically: true, encoding: .utf8)
-        try csv(results).write(to: directory.appendingPathComponent("results.csv"), atomically: true, encoding: .utf8)
+        // Each file atomically: a report stopped mid-write keeps its previous complete version.
+        for (name, svg) in plots { try AtomicFile.write(svg, to: plotsDir.appendingPathComponent(name)) }
+        try AtomicFile.write(markdown(results, claims: claims, tables: tables, plots: plots.map(\.0)), to: directory.appendingPathComponent("report.md"))
+        try AtomicFile.write(html(results, claims: claims, tables: tables, plots: plots), to: directory.appendingPathComponent("report.html"))
+        try AtomicFile.write(csv(results), to: directory.appendingPathComponent("results.csv"))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         struct Everything: Encodable { let results: ComparisonResults; let claims: [ClaimCheck] }
-        try encoder.encode(Everything(results: results, claims: claims)).write(to: directory.appendingPathComponent("results.json"))
+        try AtomicFile.write(encoder.encode(Everything(results: results, claims: claims)), to: directory.appendingPathComponent("results.json"))
     }
 
     static func intro(_ r: ComparisonResults) -> [String] {

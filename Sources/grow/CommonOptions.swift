@@ -128,7 +128,29 @@ func fail(_ message: String, code: Int32 = 1) -> Never {
     exit(code)
 }
 
-func ensureParentDirectory(_ path: String) throws {
-    let dir = URL(fileURLWithPath: path).deletingLastPathComponent()
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+/// Makes sure `folder` exists and a file can be created in it, before any work starts (so a bad --out costs
+/// nothing); the error names the folder and the cause.
+func prepareOutputFolder(_ folder: URL, for option: String = "--out") throws {
+    do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
+        throw OutputError("\(option): cannot create the folder \(folder.path) (\((error as NSError).localizedFailureReason ?? (error as NSError).localizedDescription)); "
+                              + "a file may be in the way of the path, or a parent folder not writable. Choose another path.")
+    }
+    let probe = folder.appendingPathComponent(".grow-write-test-\(getpid())").path
+    let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+    guard fd >= 0 else {
+        throw OutputError("\(option): cannot write in \(folder.path) (\(String(cString: strerror(errno)))). Choose another path.")
+    }
+    close(fd)
+    unlink(probe)
+}
+
+/// An output path that cannot be used.
+struct OutputError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// `prepareOutputFolder` for the folder of the file `path`.
+func prepareOutputFile(_ path: String, for option: String = "--out") throws {
+    try prepareOutputFolder(URL(fileURLWithPath: path).deletingLastPathComponent(), for: option)
 }

@@ -107,6 +107,7 @@ struct Compare: ParsableCommand {
     func run() throws {
         runtime.apply()
         Interrupt.install()
+        try prepareOutputFolder(URL(fileURLWithPath: out))
         var config = try makeConfig()
         config.dataDirectory = runtime.resolvedDataDir
         config.workers = workers ?? Threads.count

@@ -80,6 +80,7 @@ struct Finetune: ParsableCommand {
     func run() throws {
         runtime.apply()
         Interrupt.install()
+        try prepareOutputFile(out)
         let checkpoint = try common.source(dataDir: runtime.resolvedDataDir)
         let series = checkpoints.series(output: out)
         let options = try runOptions()
@@ -118,7 +119,6 @@ struct Finetune: ParsableCommand {
         let record = TrainingRecord(command: "finetune", dataset: task.name, method: method.rawValue, depth: depth.rawValue, shots: common.shots,
                                     epochs: common.epochs ?? 0, steps: outcome.steps, batchSize: common.batchSize, learningRate: Double(common.learningRate), seed: seed,
                                     testAccuracy: outcome.evaluation.top1, seconds: outcome.seconds)
-        try ensureParentDirectory(out)
         try Checkpoint(network: outcome.network, history: checkpoint.history + [record], optimizer: outcome.optimizerState,
                        newParameters: outcome.map.newParameters, classNames: task.classNames).save(to: URL(fileURLWithPath: out))
         say("wrote \(out)")

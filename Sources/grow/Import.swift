@@ -35,8 +35,8 @@ struct Import: ParsableCommand {
 
     func run() throws {
         runtime.apply()
+        try prepareOutputFile(out)
         let checkpoint = try ModelSource.load(file, architecture: arch, size: size, dataDir: runtime.resolvedDataDir)
-        try ensureParentDirectory(out)
         try checkpoint.save(to: URL(fileURLWithPath: out))
         let counts = checkpoint.network.model.parameterCounts
         say("imported \(arch) (\(counts.total) parameters, \(checkpoint.network.spec.classes) classes\(checkpoint.classNames == nil ? "" : ", with class names")) from \(file); wrote \(out)")

@@ -62,6 +62,7 @@ struct Pretrain: ParsableCommand {
     func run() throws {
         runtime.apply()
         Interrupt.install()
+        try prepareOutputFile(out)
         let series = checkpoints.series(output: out)
         let resume = try checkpoints.resumePoint(series, options: runOptions)
         let source = try DatasetSource(parsing: dataset)
@@ -119,7 +120,6 @@ struct Pretrain: ParsableCommand {
         }
         trainer.afterEpoch = { epoch in
             trainer.progress?.note(String(format: "epoch %d/%d: test accuracy %.2f%%", epoch, epochs, 100 * (trainer.curve.last?.testAccuracy ?? 0)))
-            try ensureParentDirectory(out)
             try checkpoint(epoch < epochs ? " (epoch \(epoch) of \(epochs))" : "", resumable: false).save(to: URL(fileURLWithPath: out))
         }
         do {

@@ -137,6 +137,10 @@ final class CLITests: XCTestCase {
         let tiny = try writeIDX(name: "tiny", count: 8, side: 4, pixels: Data(count: 8 * 16), labels: [0, 1, 0, 1, 0, 1, 0, 1])
         let small = try run(["pretrain", "--dataset", tiny, "--epochs", "1", "--out", "y.safetensors"], expect: 1)
         XCTAssertTrue(small.err.contains("4×4 pixels, smaller than mini-alexnet's minimum side 8") && small.err.contains("--size 8"), small.err)
+        // An output path that cannot be written is refused before any work (a file is in the way of its folder).
+        let blocked = try run(["finetune", "--from", "src.safetensors", "--target", source, "--shots", "2", "--out", "src.safetensors/x.safetensors"], expect: 1)
+        XCTAssertTrue(blocked.err.contains("--out: cannot create the folder") && blocked.err.contains("src.safetensors"), blocked.err)
+        XCTAssertFalse(blocked.out.contains("training views"), blocked.out)
         XCTAssertFalse(FileManager.default.fileExists(atPath: work.appendingPathComponent("x.safetensors").path))
         XCTAssertFalse(FileManager.default.fileExists(atPath: work.appendingPathComponent("y.safetensors").path))
     }
