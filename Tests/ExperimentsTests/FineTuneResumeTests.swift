@@ -36,19 +36,19 @@ final class FineTuneResumeTests: XCTestCase {
         for i in 0..<(x.count - 1) { shifted.pointer[i + 1] = x.pointer[i] }
         let train = ViewBank(passes: [(x, y), (shifted, y)])
         let test = TensorBatches(inputs: tx, labels: ty, batchSize: 256, shuffleSeed: nil)
-        // WA at All (whole network, dropout), WWA at fc6 (cached features), DA at new.
-        for (method, depth) in [(GrowthMethod.wa, FineTuneDepth.all), (.wwa, .fc6), (.da, .new)] {
+        // WA at All (whole network, dropout), WWA at fc6 (cached features), DA at new; and WA at All with AdamW.
+        for (method, depth, optimizer) in [(GrowthMethod.wa, FineTuneDepth.all, OptimizerKind.sgd), (.wwa, .fc6, .sgd), (.da, .new, .sgd), (.wa, .all, .adamw)] {
             var config = FineTuneConfig()
             config.method = method; config.units = 8; config.depth = depth; config.budget = .iterations(12); config.batchSize = 8
-            config.learningRate = 0.01
+            config.learningRate = optimizer == .sgd ? 0.01 : 0.001; config.optimizer = optimizer
             func run(_ checkpointing: FineTuneCheckpointing? = nil) throws -> FineTuneOutcome {
                 try FineTune.run(source: source, config: config, classes: 4, train: train, test: test, cacheFrozenFeatures: true,
                                  evaluations: 4, checkpointing: checkpointing)
             }
             let full = try run()
             for stopAt in [0, 5] {   // right after growth; mid-run, before the decay at step 8
-                let label = "\(method.rawValue) at \(depth.rawValue), stopped at step \(stopAt)"
-                let file = dir.appendingPathComponent("\(method.rawValue)-\(stopAt).safetensors")
+                let label = "\(method.rawValue) at \(depth.rawValue) (\(optimizer.rawValue)), stopped at step \(stopAt)"
+                let file = dir.appendingPathComponent("\(method.rawValue)-\(optimizer.rawValue)-\(stopAt).safetensors")
                 // Every step hands a snapshot over: at step `stopAt` it asks to stop (as a signal would), and the snapshot
                 // handed over on the stop is written to a file.
                 let checkpointing = FineTuneCheckpointing(every: 1) { s in
