@@ -32,6 +32,7 @@ let package = Package(
         .systemLibrary(name: "CJPEG", path: "Sources/CJPEG", providers: [.apt(["libjpeg62-turbo-dev"])]),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL", providers: [.apt(["libdnnl-dev"])]),
+        .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi", providers: [.apt(["libopenmpi-dev"])]),
         // Layer 0: tensors, kernels (GEMM seam, im2col, pooling, elementwise), RNG, threads.
         .target(name: "Engine", dependencies: ["COpenBLAS", "CDNNL"], swiftSettings: fast),
         // Layer 0': data sets (IDX, CSV, image folders), transforms, few-shot sampling, loader, fetch.
@@ -47,10 +48,12 @@ let package = Package(
         .target(name: "Zoo", dependencies: ["Engine", "Datasets", "NN", "Growth"], swiftSettings: checked),
         // Layer 5: the paper's protocol: fine-tuning, evaluation, checkpoints, comparison, reports.
         .target(name: "Experiments", dependencies: ["Engine", "Datasets", "NN", "Training", "Growth", "Zoo"], swiftSettings: checked),
+        // Data parallelism and the distributed grid on MPI (Open MPI); a process started without mpirun never initialises it.
+        .target(name: "Distributed", dependencies: ["CMPI", "Engine", "NN", "Training"], swiftSettings: checked),
         // Benchmark workloads (kept out of the library proper).
         .target(name: "Benchmarks", dependencies: ["Engine", "Datasets", "NN", "Training", "Growth", "Zoo"], swiftSettings: fast),
         .executableTarget(name: "grow", dependencies: [
-            "Engine", "NN", "Training", "Benchmarks", "Datasets", "Growth", "Zoo", "Experiments",
+            "Engine", "NN", "Training", "Benchmarks", "Datasets", "Growth", "Zoo", "Experiments", "Distributed",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: checked),

@@ -137,7 +137,7 @@ public enum FineTune {
     public static func run(source: GrownNetwork, config: FineTuneConfig, classes: Int, train: ViewBank, test: BatchSource,
                            curveExamples: Int = 1000, cacheFrozenFeatures: Bool, featureCache: FeatureCache? = nil,
                            progress: ProgressDisplay? = nil, evaluations: Int = 20, sourceOptimizer: OptimizerState? = nil,
-                           checkpointing: FineTuneCheckpointing? = nil) throws -> FineTuneOutcome {
+                           checkpointing: FineTuneCheckpointing? = nil, parallel: (any DataParallelism)? = nil) throws -> FineTuneOutcome {
         let started = Date()
         // Growth is deterministic: a resumed run grows the same network and then takes the checkpoint's weights.
         let (network, map) = try source.grow(config.steps(classes: classes))
@@ -180,6 +180,7 @@ public enum FineTune {
         let every = max(1, totalSteps / max(evaluations, 1))
         let trainer = Trainer(model: trainable, optimizer: optimizer, options: .init(epochs: 1, schedule: schedule, evaluateEvery: every))
         trainer.progress = progress
+        trainer.parallel = parallel
         let pace = try trainData.orderedBatches().next().flatMap { LearningPaceProbe(model: trainable, probe: $0.inputs) }
         if let position = resume?.resume {
             try trainer.restore(position.trainer)

@@ -48,6 +48,10 @@ public final class Dropout: Layer {
     public var rng: RNG
     public var isTraining = true
     public var needsInputGradient = true
+    /// Under data parallelism: this process's batch is rows `offset ..< offset + N` of a global batch of `total`.
+    /// The generator then draws the masks of the whole global batch and applies this slice, so the masks are
+    /// those a single process would draw.
+    public var slice: (offset: Int, total: Int)?
     private var mask: Tensor?
 
     public init(_ probability: Float, seed: UInt64) {
@@ -61,7 +65,11 @@ public final class Dropout: Layer {
         let m = Tensor(uninitialized: x.shape), y = Tensor(uninitialized: x.shape)
         let keep = 1 / (1 - probability)
         let (mp, xp, yp) = (m.pointer, x.pointer, y.pointer)
+        let perExample = x.count / Swift.max(x.shape[0], 1)
+        let (offset, total) = slice ?? (0, x.shape[0])
+        for _ in 0..<(offset * perExample) { _ = rng.uniform() }
         for i in 0..<x.count { mp[i] = rng.uniform() < probability ? 0 : keep }
+        for _ in 0..<((total - offset - x.shape[0]) * perExample) { _ = rng.uniform() }
         for i in 0..<x.count { yp[i] = xp[i] * mp[i] }
         mask = m
         return y

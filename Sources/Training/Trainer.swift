@@ -57,6 +57,8 @@ public final class Trainer {
     /// Called at the end of each epoch (1-based), after its evaluation (e.g. to save a checkpoint).
     public var afterEpoch: ((Int) throws -> Void)?
     public var progress: ProgressDisplay?
+    /// Data parallelism: every process runs this trainer on the same batches and trains on its own rows of each.
+    public var parallel: (any DataParallelism)?
 
     public init(model: Layer, optimizer: any Optimizer, options: Options) {
         self.model = model; self.optimizer = optimizer; self.options = options
@@ -81,11 +83,15 @@ public final class Trainer {
     public func fit(_ data: BatchSource, evaluate: (() throws -> Double)? = nil) throws {
         let totalSteps = options.epochs * data.batchCount
         progress?.start(total: totalSteps, at: position.step)
+        if let parallel {
+            // Every process starts from rank 0's weights and buffers (they are built alike; this makes sure).
+            parallel.broadcast(model.namedParameters().map { $0.parameter.value.buffer } + model.namedBuffers().map { $0.tensor.buffer })
+        }
         while position.epoch < options.epochs {
             model.setTraining(true)
             let batches = data.batches(epoch: position.epoch, skipping: position.batchInEpoch)
             while true {
-                if let signal = Interrupt.requested { throw Stop.interrupted(step: position.step, signal: signal) }
+                if let signal = stopSignal() { throw Stop.interrupted(step: position.step, signal: signal) }
                 guard let batch = try batches.next() else { break }
                 try train(on: batch)
                 position.batchInEpoch += 1
@@ -108,26 +114,52 @@ public final class Trainer {
         model.setTraining(false)
     }
 
+    /// The signal that asks this run to stop, if any; with data parallelism, one any process received (so all stop
+    /// after the same step).
+    private func stopSignal() -> Int32? {
+        guard let parallel else { return Interrupt.requested }
+        var flags = [Interrupt.requested == SIGINT ? 1.0 : 0, Interrupt.requested == SIGTERM ? 1.0 : 0]
+        parallel.sum(&flags)
+        return flags[1] > 0 ? SIGTERM : flags[0] > 0 ? SIGINT : nil
+    }
+
     /// One step: forward, loss, backward, optimizer update; refuses a non-finite loss or gradient before
-    /// anything is updated, so the weights stay those of the last good step.
-    private func train(on batch: Batch) throws {
+    /// anything is updated, so the weights stay those of the last good step. With data parallelism this process
+    /// trains on its rows of the global batch, and the gradient of the global mean loss is summed across processes.
+    private func train(on global: Batch) throws {
         optimizer.learningRate = options.schedule.rate(at: position.step)
         if FaultInjection.nanAtStep == position.step + 1, let (_, p) = model.namedParameters().last(where: { $0.parameter.trainable }) {
             p.value.pointer[0] = .nan
         }
+        let rows = parallel?.rows(of: global.labels.count) ?? 0..<global.labels.count
+        let batch = global.rows(rows)
+        if parallel != nil {
+            for case let dropout as Dropout in model.namedLayers().map(\.layer) { dropout.slice = (rows.lowerBound, global.labels.count) }
+        }
         let logits = model.forward(batch.inputs)
         let result = SoftmaxCrossEntropy.evaluate(logits: logits, labels: batch.labels)
-        guard result.loss.isFinite else { throw Stop.nonFinite(step: position.step + 1, what: "loss", lastFinite: position.lastFiniteLoss) }
+        // The step's loss (mean over the global batch) and correct predictions, summed over processes.
+        var totals = [Double(result.loss) * Double(batch.labels.count), Double(result.correct)]
+        parallel?.sum(&totals)
+        let loss = totals[0] / Double(global.labels.count), correct = Int(totals[1])
+        guard loss.isFinite else { throw Stop.nonFinite(step: position.step + 1, what: "loss", lastFinite: position.lastFiniteLoss) }
         _ = model.backward(result.gradient)
+        if let parallel {
+            // Each process's gradient is of its rows' mean loss: weighted by its share of the batch, the sum is the global mean's.
+            let share = Float(batch.labels.count) / Float(global.labels.count)
+            let grads = model.namedParameters().filter { $0.parameter.trainable }.map { $0.parameter.grad.buffer }
+            for g in grads { for i in g.indices { g[i] *= share } }
+            parallel.sum(grads)
+        }
         if let bad = model.firstNonFiniteGradient() {
             throw Stop.nonFinite(step: position.step + 1, what: "gradient of \(bad)", lastFinite: position.lastFiniteLoss)
         }
         onGradients?(position.step + 1)
         optimizer.step()
         position.step += 1
-        position.lastFiniteLoss = Double(result.loss)
-        position.epochTotals.add(loss: result.loss, correct: result.correct, count: batch.labels.count)
-        position.window.add(loss: result.loss, correct: result.correct, count: batch.labels.count)
+        position.lastFiniteLoss = loss
+        position.epochTotals.add(loss: Float(loss), correct: correct, count: global.labels.count)
+        position.window.add(loss: Float(loss), correct: correct, count: global.labels.count)
     }
 
     private func record(epoch: Double, _ totals: TrainerState.Totals, _ evaluate: (() throws -> Double)?) throws {

@@ -6,6 +6,10 @@ import Logging
 import Training
 import Zoo
 import Experiments
+import Distributed
+
+/// Whether this process reports (rank 0 of an MPI job, or a process on its own).
+var isRootProcess: Bool { MPICommunicator.world?.isRoot ?? true }
 
 /// Options every training verb shares.
 struct RuntimeOptions: ParsableArguments {
@@ -23,8 +27,10 @@ struct RuntimeOptions: ParsableArguments {
     }
 
     func apply() {
-        Log.bootstrap(level: logLevel)
-        Threads.set(threads ?? Threads.defaultCount)
+        // Under mpirun: join the job; the cores of a host are shared by its processes, and only rank 0 reports.
+        let world = MPICommunicator.joinIfLaunched()
+        Log.bootstrap(level: world.map { $0.isRoot ? logLevel : .error } ?? logLevel)
+        Threads.set(threads ?? max(1, Threads.defaultCount / (world?.localSize ?? 1)))
         Log.grow.debug("threads \(Threads.count), OpenBLAS core \(Threads.blasCore), data directory \(resolvedDataDir)")
     }
 

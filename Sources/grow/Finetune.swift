@@ -5,6 +5,7 @@ import Datasets
 import Training
 import Growth
 import Experiments
+import Distributed
 
 /// `grow finetune`: grow a pre-trained network for a few-shot target and fine-tune it.
 struct Finetune: ParsableCommand {
@@ -92,6 +93,7 @@ struct Finetune: ParsableCommand {
         say("growing: \(config.steps(classes: task.classes).map(\.summary).joined(separator: "; ")); depth \(depth.label)")
         let outcome: FineTuneOutcome
         let checkpointing = FineTuneCheckpointing(resume: resume, every: checkpoints.checkpointEvery) { snapshot in
+            guard isRootProcess else { return }
             let record = TrainingRecord(command: "finetune (step \(snapshot.trainer.step), unfinished)", dataset: task.name, method: method.rawValue,
                                         depth: depth.rawValue, shots: common.shots, epochs: common.epochs ?? 0, steps: snapshot.trainer.step,
                                         batchSize: common.batchSize, learningRate: Double(common.learningRate), seed: seed, testAccuracy: nil, seconds: 0)
@@ -105,8 +107,8 @@ struct Finetune: ParsableCommand {
             let views = try task.viewBank(views: common.views)
             say("training views: \(views.viewCount) per image (\(views.viewCount > 1 ? "view 0 unaugmented, the rest augmented" : "no augmentation")); \(config.budget)")
             outcome = try FineTune.run(source: checkpoint.network, config: config, classes: task.classes, train: views,
-                                       test: task.test, cacheFrozenFeatures: true, progress: ProgressDisplay(label: "finetune"),
-                                       sourceOptimizer: checkpoint.optimizer, checkpointing: checkpointing)
+                                       test: task.test, cacheFrozenFeatures: true, progress: isRootProcess ? ProgressDisplay(label: "finetune") : nil,
+                                       sourceOptimizer: checkpoint.optimizer, checkpointing: checkpointing, parallel: MPICommunicator.world)
         } catch let stop as Trainer.Stop {
             switch stop {
             case let .interrupted(step, signal): CheckpointOptions.exitAfterStop(step: step, signal: signal, saved: series.url(step: step))
@@ -119,6 +121,7 @@ struct Finetune: ParsableCommand {
         let record = TrainingRecord(command: "finetune", dataset: task.name, method: method.rawValue, depth: depth.rawValue, shots: common.shots,
                                     epochs: common.epochs ?? 0, steps: outcome.steps, batchSize: common.batchSize, learningRate: Double(common.learningRate), seed: seed,
                                     testAccuracy: outcome.evaluation.top1, seconds: outcome.seconds)
+        guard isRootProcess else { return }
         try Checkpoint(network: outcome.network, history: checkpoint.history + [record], optimizer: outcome.optimizerState,
                        newParameters: outcome.map.newParameters, classNames: task.classNames).save(to: URL(fileURLWithPath: out))
         say("wrote \(out)")
@@ -127,6 +130,8 @@ struct Finetune: ParsableCommand {
 }
 
 /// Prints a line to standard output at once (so it interleaves correctly with the progress bar on stderr).
+/// Under MPI only rank 0 speaks.
 func say(_ text: String) {
+    guard isRootProcess else { return }
     FileHandle.standardOutput.write((text + "\n").data(using: .utf8)!)
 }

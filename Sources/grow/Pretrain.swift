@@ -6,6 +6,7 @@ import Training
 import Growth
 import Zoo
 import Experiments
+import Distributed
 
 /// `grow pretrain`: train the source network on a full data set and write a checkpoint.
 struct Pretrain: ParsableCommand {
@@ -95,7 +96,8 @@ struct Pretrain: ParsableCommand {
         let steps = epochs * trainLoader.batchCount
         let schedule = WarmupSchedule(CosineSchedule(base: lr, totalSteps: steps), warmupSteps: min(200, steps / 10))
         let trainer = Trainer(model: network.model, optimizer: optimizer, options: .init(epochs: epochs, schedule: schedule))
-        trainer.progress = ProgressDisplay(label: "pretrain")
+        trainer.progress = isRootProcess ? ProgressDisplay(label: "pretrain") : nil
+        trainer.parallel = MPICommunicator.world
         if let resume {
             try resume.network.spec.checkSame(as: network.spec, checkpoint: "the checkpoint")
             try network.model.load(Dictionary(uniqueKeysWithValues: resume.network.model.stateDict().map { ($0.name, $0.tensor) }), origin: "the checkpoint")
@@ -113,13 +115,14 @@ struct Pretrain: ParsableCommand {
                               resume: resumable ? ResumeState(run: runOptions, trainer: trainer.state()) : nil)
         }
         trainer.afterStep = { step in
-            if checkpoints.checkpointEvery > 0 && step % checkpoints.checkpointEvery == 0 && step < steps {
+            if isRootProcess && checkpoints.checkpointEvery > 0 && step % checkpoints.checkpointEvery == 0 && step < steps {
                 let saved = try series.save(checkpoint(" (step \(step) of \(steps), unfinished)", resumable: true), step: step)
                 Log.grow.info("checkpoint \(saved.path)")
             }
         }
         trainer.afterEpoch = { epoch in
             trainer.progress?.note(String(format: "epoch %d/%d: test accuracy %.2f%%", epoch, epochs, 100 * (trainer.curve.last?.testAccuracy ?? 0)))
+            guard isRootProcess else { return }
             try checkpoint(epoch < epochs ? " (epoch \(epoch) of \(epochs))" : "", resumable: false).save(to: URL(fileURLWithPath: out))
         }
         do {
@@ -127,6 +130,7 @@ struct Pretrain: ParsableCommand {
         } catch let stop as Trainer.Stop {
             switch stop {
             case let .interrupted(step, signal):
+                guard isRootProcess else { Foundation.exit(Interrupt.exitCode(signal)) }
                 let saved = try series.save(checkpoint(" (step \(step) of \(steps), interrupted)", resumable: true), step: step)
                 CheckpointOptions.exitAfterStop(step: step, signal: signal, saved: saved)
             case .nonFinite:

@@ -6,9 +6,14 @@ import Foundation
 /// fails with a clear message, and no torn file is ever taken for a checkpoint.
 extension CLITests {
     /// Runs grow with extra environment; returns (status or signal, stdout, stderr).
-    func launch(_ arguments: [String], environment extra: [String: String] = [:], shell prefix: String? = nil) throws -> (status: Int32, signaled: Bool, out: String, err: String) {
+    /// `shell`: a shell command run first (e.g. `ulimit -f 64`); `wrapper`: a launcher the binary runs under (e.g. mpirun).
+    func launch(_ arguments: [String], environment extra: [String: String] = [:], shell prefix: String? = nil,
+                wrapper: [String] = []) throws -> (status: Int32, signaled: Bool, out: String, err: String) {
         let p = Process()
-        if let prefix {
+        if !wrapper.isEmpty {
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            p.arguments = wrapper + [try self.grow.path] + arguments
+        } else if let prefix {
             p.executableURL = URL(fileURLWithPath: "/bin/sh")
             p.arguments = ["-c", prefix + "; exec \"$0\" \"$@\"", try self.grow.path] + arguments
         } else {

@@ -1,0 +1,76 @@
+import XCTest
+import Foundation
+
+/// Data-parallel training under `mpirun -np 2` on loopback ends within float tolerance of one process: the
+/// same global batches, each rank training on its half, gradients summed with MPI_Allreduce.
+extension CLITests {
+    /// mpirun with the flags a root CI container needs, or a skip where Open MPI is not installed.
+    func mpirun(_ processes: Int) throws -> (wrapper: [String], environment: [String: String]) {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/mpirun") else {
+            throw XCTSkip("Open MPI's mpirun is not installed (scripts/setup.sh installs openmpi-bin)")
+        }
+        return (["/usr/bin/mpirun", "-np", String(processes), "--oversubscribe", "--bind-to", "none"],
+                ["OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1", "OMPI_MCA_btl": "self,vader,tcp"])
+    }
+
+    /// Every tensor of two safetensors files as floats, by name.
+    func floats(_ name: String) throws -> [String: [Float]] {
+        let (header, data) = try tensorBytes(name)
+        return header.mapValues { info in
+            let offsets = info["data_offsets"] as! [Int]
+            return data.subdata(in: offsets[0]..<offsets[1]).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        }
+    }
+
+    /// The largest difference between the files' tensors, relative to each tensor's largest magnitude.
+    func worstRelativeDifference(_ a: String, _ b: String) throws -> (Float, String) {
+        let (x, y) = (try floats(a), try floats(b))
+        XCTAssertEqual(Set(x.keys), Set(y.keys))
+        var worst: (Float, String) = (0, "")
+        for (name, u) in x {
+            guard let v = y[name], v.count == u.count else { XCTFail("\(name) differs in shape"); continue }
+            let scale = max(u.map(abs).max() ?? 0, 1e-12)
+            let d = zip(u, v).map { abs($0 - $1) }.max() ?? 0
+            if d / scale > worst.0 { worst = (d / scale, name) }
+        }
+        return worst
+    }
+
+    /// The learning curve's training losses saved in a checkpoint's resume state.
+    func curveLosses(_ name: String) throws -> [Double] {
+        let bytes = try Data(contentsOf: work.appendingPathComponent(name))
+        let n = Int(bytes.prefix(8).withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) })
+        let header = try JSONSerialization.jsonObject(with: bytes.subdata(in: 8..<(8 + n))) as! [String: Any]
+        let resume = (header["__metadata__"] as! [String: String])["resume"]!
+        let state = try JSONSerialization.jsonObject(with: Data(resume.utf8)) as! [String: Any]
+        let curve = (state["trainer"] as! [String: Any])["curve"] as! [[String: Any]]
+        return curve.map { $0["trainLoss"] as! Double }
+    }
+
+    func testDataParallelTrainingOnTwoRanksMatchesOneProcess() throws {
+        let (wrapper, environment) = try mpirun(2)
+        let source = try writeQuadrants(120, name: "source", seed: 1)
+        let target = try writeQuadrants(80, name: "target", seed: 2)
+        // Pretraining (dropout in FC6/FC7; each rank draws the masks of its rows of the global batch).
+        let pretrain = ["pretrain", "--dataset", source, "--epochs", "1", "--batch-size", "16"]
+        XCTAssertEqual(try launch(pretrain + ["--out", "src.safetensors"]).status, 0)
+        let parallel = try launch(pretrain + ["--out", "src2.safetensors"], environment: environment, wrapper: wrapper)
+        XCTAssertEqual(parallel.status, 0, parallel.err)
+        XCTAssertEqual(parallel.out.components(separatedBy: "done in").count, 2, "only rank 0 reports: \(parallel.out)")
+        let (pretrainDiff, pretrainWorst) = try worstRelativeDifference("src.safetensors", "src2.safetensors")
+        XCTAssertLessThan(pretrainDiff, 1e-4, "pretraining on 2 ranks vs 1: \(pretrainWorst)")
+
+        // Fine-tuning WA at depth All, 24 steps, a checkpoint at step 20 holding the curve (a point every step).
+        let finetune = ["finetune", "--from", "src.safetensors", "--target", target, "--shots", "5", "--test-per-class", "10",
+                        "--method", "wa", "--units", "8", "--depth", "all", "--iterations", "24", "--batch-size", "8", "--checkpoint-every", "20"]
+        XCTAssertEqual(try launch(finetune + ["--out", "one.safetensors"]).status, 0)
+        let two = try launch(finetune + ["--out", "two.safetensors"], environment: environment, wrapper: wrapper)
+        XCTAssertEqual(two.status, 0, two.err)
+        let (diff, worst) = try worstRelativeDifference("one.safetensors", "two.safetensors")
+        XCTAssertLessThan(diff, 1e-4, "fine-tuning on 2 ranks vs 1: \(worst)")
+        let (a, b) = (try curveLosses("one.checkpoints/step-0000020.safetensors"), try curveLosses("two.checkpoints/step-0000020.safetensors"))
+        XCTAssertEqual(a.count, b.count)
+        XCTAssertFalse(a.isEmpty)
+        for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: 1e-5 * max(1, abs(x)), "per-step training loss \(a) vs \(b)") }
+    }
+}
