@@ -21,7 +21,12 @@ extension ByteImageDataset {
     /// Reads a CSV image set (gzipped or not). A first line with non-numeric fields is a header and
     /// is skipped; blank lines are ignored. Every row must have the same number of fields.
     public init(csv path: String, format: CSVFormat = CSVFormat(), classNames: [String]? = nil, name: String? = nil) throws {
-        let text = try readMaybeGzipped(path)
+        try self.init(csvBytes: readMaybeGzipped(path), file: path, format: format, classNames: classNames, name: name)
+    }
+
+    /// Parses CSV text already in memory (not gzipped); `file` is what errors name.
+    public init(csvBytes text: [UInt8], file path: String, format: CSVFormat = CSVFormat(), classNames: [String]? = nil,
+                name: String? = nil) throws {
         var pixels = [UInt8](), labels = [Int]()
         var labelIndex = 0, shape = ImageShape(height: 1, width: 1, channels: 1)
         // Rows go straight into bytes, so memory is the image bytes, not one Int per field.
@@ -34,7 +39,14 @@ extension ByteImageDataset {
             }
             for c in 0..<columns {
                 let x = row[c]
-                if c == labelIndex { labels.append(x); continue }
+                if c == labelIndex {
+                    // Without class names every number up to the largest label becomes a class name, so a
+                    // corrupt 12-digit label would ask for a trillion of them.
+                    guard classNames != nil || x <= Self.maxCSVLabel else {
+                        throw DatasetError(path, "label \(x) on line \(line) is over \(Self.maxCSVLabel); the file is corrupt or the label column is wrong (give labelColumn)")
+                    }
+                    labels.append(x); continue
+                }
                 guard x <= 255 else { throw DatasetError(path, "pixel value \(x) on line \(line), column \(c + 1) is outside 0…255") }
                 pixels.append(UInt8(x))
             }
@@ -43,6 +55,9 @@ extension ByteImageDataset {
         try self.init(name: name ?? "csv:\(path)", shape: shape, pixels: pixels, labels: labels,
                       classNames: classNames, file: path)
     }
+
+    /// The largest label accepted without explicit class names (ImageNet-21k has 21,841 classes).
+    static let maxCSVLabel = 100_000
 
     /// The label column and image shape for rows of `columns` fields.
     static func layout(columns: Int, format: CSVFormat, file: String) throws -> (Int, ImageShape) {
@@ -56,7 +71,9 @@ extension ByteImageDataset {
         }
         let pixelCount = columns - 1
         if let s = format.shape {
-            guard s.height * s.width * s.channels == pixelCount else {
+            let (hw, o1) = s.height.multipliedReportingOverflow(by: s.width)
+            let (hwc, o2) = hw.multipliedReportingOverflow(by: s.channels)
+            guard !o1, !o2, hwc == pixelCount else {
                 throw DatasetError(file, "\(pixelCount) pixels per row do not fill the given shape \(s)")
             }
             return (labelIndex, s)
@@ -92,8 +109,9 @@ func forEachCSVRow(_ text: [UInt8], file: String, _ body: ([Int], Int) throws ->
                 i += 1
                 switch b {
                 case 0x30...0x39:
-                    value = value * 10 + Int(b - 0x30); digits += 1; blank = false
-                    if digits > 12 { nonNumeric = true }
+                    // Past 12 digits the field is refused; accumulating further would overflow.
+                    if digits < 12 { value = value * 10 + Int(b - 0x30) } else { nonNumeric = true }
+                    digits += 1; blank = false
                 case 0x2C:
                     if digits == 0 { nonNumeric = true }
                     row.append(value); value = 0; digits = 0

@@ -42,12 +42,15 @@ public struct IDXArray: Sendable, Equatable {
         }
         let shape = dims.map(String.init).joined(separator: "×")
         // Checked even in -Ounchecked builds: a crafted header (65536⁴ = 2⁶⁴) must not wrap to the payload size.
-        var expected = 1
-        for d in dims {
-            let (product, overflow) = expected.multipliedReportingOverflow(by: d)
+        // Zero dimensions are skipped in the check, so that 0×2³²×2³²×3 (an empty set with absurd images)
+        // is refused too: callers multiply the other dimensions (the bytes per image) themselves.
+        var nonZero = 1
+        for d in dims where d != 0 {
+            let (product, overflow) = nonZero.multipliedReportingOverflow(by: d)
             guard !overflow else { throw DatasetError(file, "IDX dimensions \(shape) overflow 64 bits; the header is corrupt") }
-            expected = product
+            nonZero = product
         }
+        let expected = dims.contains(0) ? 0 : nonZero
         let actual = data.count - headerSize
         if actual < expected {
             throw DatasetError(file, "truncated IDX data: the header says \(shape) = \(expected) bytes, the file holds \(actual); download it again")
