@@ -91,6 +91,14 @@ private let decodeOnThread: @convention(c) (UnsafeMutableRawPointer?) -> UnsafeM
     default: cinfo.pointee.out_color_space = JCS_RGB
     }
     job.pointee.isAdobe = cinfo.pointee.saw_Adobe_marker != 0
+    // JPEGStructure.validate checked the frame it found; this checks the one libjpeg will decode,
+    // before jpeg_start_decompress allocates (progressive files: coefficients for the whole image).
+    if let problem = JPEGStructure.sizeProblem(width: Int(cinfo.pointee.image_width), height: Int(cinfo.pointee.image_height),
+                                               arithmetic: cinfo.pointee.arith_code != 0, fileBytes: job.pointee.inputCount) {
+        _ = problem.withCString { strncpy(job.pointee.errorText, $0, LibJPEGJob.messageLength - 1) }
+        job.pointee.failed = true
+        return nil
+    }
     let shorter = Int(min(cinfo.pointee.image_width, cinfo.pointee.image_height))
     var denom = 8
     while denom > 1 && (job.pointee.minShorterSide <= 0 || (shorter + denom - 1) / denom < job.pointee.minShorterSide) { denom /= 2 }

@@ -6,6 +6,14 @@ enum JPEGStructure {
         bytes.count >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF
     }
 
+    /// Why a frame of `width`×`height` is refused before decoding, or nil. Huffman coding spends at
+    /// least one bit per 8×8 block (the DC code), so a file holds at most 512 pixels per byte;
+    /// arithmetic coding (SOF9 and up) can do better on flat images, so it gets a looser bound.
+    static func sizeProblem(width: Int, height: Int, arithmetic: Bool, fileBytes: Int) -> String? {
+        ImageLimits.problem(width: width, height: height, fileBytes: fileBytes, pixelsPerByte: arithmetic ? 1 << 14 : 512,
+                            why: arithmetic ? "at most 16384 pixels a byte" : "Huffman coding stores at most 512 pixels a byte")
+    }
+
     static func validate(_ b: [UInt8], file: String) throws {
         guard isJPEG(b) else { throw DatasetError(file, "not a JPEG (no start-of-image marker)") }
         var pos = 2
@@ -27,6 +35,9 @@ enum JPEGStructure {
                 guard length >= 8 else { throw DatasetError(file, "corrupt JPEG (frame header too short)") }
                 let height = Int(b[pos + 5]) << 8 | Int(b[pos + 6]), width = Int(b[pos + 7]) << 8 | Int(b[pos + 8])
                 guard height > 0, width > 0 else { throw DatasetError(file, "corrupt JPEG (frame size \(width)×\(height))") }
+                if let problem = sizeProblem(width: width, height: height, arithmetic: marker >= 0xC9, fileBytes: b.count) {
+                    throw DatasetError(file, "corrupt JPEG (\(problem))")
+                }
                 sawFrame = true
             }
             if marker == 0xDA {

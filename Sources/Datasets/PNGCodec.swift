@@ -22,9 +22,8 @@ public enum PNGCodec {
         let channels = color ? 3 : 1
         let stored = channels + (alpha ? 1 : 0)
         let width = Int(image.width), height = Int(image.height)
-        guard width > 0, height > 0, width * height <= 1 << 28 else {
-            throw DatasetError(file, "PNG size \(width)×\(height) is not supported")
-        }
+        guard width > 0, height > 0 else { throw DatasetError(file, "PNG size \(width)×\(height) is not supported") }
+        if let problem = sizeProblem(bytes, width: width, height: height) { throw DatasetError(file, "corrupt PNG (\(problem))") }
         image.format = (color ? UInt32(PNG_FORMAT_FLAG_COLOR) : 0) | (alpha ? UInt32(PNG_FORMAT_FLAG_ALPHA) : 0)
         var buffer = [UInt8](repeating: 0, count: width * height * stored)
         let finished = buffer.withUnsafeMutableBytes {
@@ -41,6 +40,24 @@ public enum PNGCodec {
             }
         }
         return Image(width: width, height: height, channels: channels, pixels: pixels)
+    }
+
+    /// Why the IHDR's size is refused before the pixel buffer is allocated, or nil. Deflate expands at
+    /// most 1032:1, so the filtered rows (a filter byte plus the packed samples per row, interlaced
+    /// images have more) cannot exceed 1032× the file. Called after libpng accepted the IHDR, which is
+    /// always the first chunk (bytes 8–32).
+    static func sizeProblem(_ bytes: [UInt8], width: Int, height: Int) -> String? {
+        guard bytes.count >= 33 else { return "the file ends inside the IHDR chunk" }
+        let depth = Int(bytes[24])
+        let samples = [0: 1, 2: 3, 3: 1, 4: 2, 6: 4][Int(bytes[25])] ?? 4
+        // width·samples·depth < 2³¹·4·16: no overflow in 64 bits, nor in rows × height below (checked).
+        let rowBytes = 1 + (width * samples * depth + 7) / 8
+        let (raw, overflow) = rowBytes.multipliedReportingOverflow(by: height)
+        let (holdable, o2) = bytes.count.multipliedReportingOverflow(by: 1032)
+        if overflow || (!o2 && raw > holdable) {
+            return "the header claims \(width)×\(height) pixels at \(depth) bits × \(samples) samples, more than deflate can expand \(bytes.count) bytes to"
+        }
+        return ImageLimits.problem(width: width, height: height, fileBytes: bytes.count, pixelsPerByte: Int.max / 2, why: "")
     }
 
     /// Encodes an 8-bit grey or RGB image as PNG (used for fixtures and for saving samples).
