@@ -58,8 +58,13 @@ public struct ImageFolderDataset: ImageDataset {
                 guard let slash = path.firstIndex(of: "/"), let label = classIndex[String(path[..<slash])] else {
                     throw DatasetError(list, "line \(n + 1): '\(path)' does not start with a class folder name")
                 }
-                guard fm.fileExists(atPath: "\(root)/\(path)") else {
-                    throw DatasetError(list, "line \(n + 1): '\(path)' does not exist under \(root)")
+                // A list names files inside root: '..' or a NUL byte could reach any file on the machine.
+                guard !path.contains("\0"), !path.split(separator: "/").contains("..") else {
+                    throw DatasetError(list, "line \(n + 1): '\(path)' leaves \(root) ('..') or holds a NUL byte; list paths inside the folder")
+                }
+                isDir = false
+                guard fm.fileExists(atPath: "\(root)/\(path)", isDirectory: &isDir), !isDir.boolValue else {
+                    throw DatasetError(list, "line \(n + 1): '\(path)' \(isDir.boolValue ? "is a folder, not an image file" : "does not exist under \(root)")")
                 }
                 files.append(path); labels.append(Int32(label))
             }
