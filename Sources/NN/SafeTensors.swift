@@ -121,12 +121,14 @@ public enum SafeTensors {
             guard end <= bufferSize else {
                 throw fail("tensor '\(name)' ends at byte \(end), beyond the \(bufferSize)-byte data buffer")
             }
-            var bytes = size
-            for d in shape {
-                let (p, overflow) = bytes.multipliedReportingOverflow(by: d)
+            // Zeros are skipped in the check: [0, 2³², 2³²] holds no bytes, but its strides would still overflow.
+            var nonZero = size
+            for d in shape where d != 0 {
+                let (p, overflow) = nonZero.multipliedReportingOverflow(by: d)
                 guard !overflow else { throw fail("tensor '\(name)' has shape \(shape), too large to address") }
-                bytes = p
+                nonZero = p
             }
+            let bytes = shape.contains(0) ? 0 : nonZero
             guard end - begin == bytes else {
                 throw fail("tensor '\(name)' spans \(end - begin) bytes but \(dtype) shape \(shape) needs \(bytes)")
             }
