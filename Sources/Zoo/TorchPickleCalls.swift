@@ -30,6 +30,12 @@ extension TorchPickle {
         }
     }
 
+    /// An int as itself, anything else by kind (never the whole value: it may be huge).
+    static func brief(_ v: PickleValue) -> String {
+        if case .int(let i) = v { return String(i) }
+        return "a \(v.kind)"
+    }
+
     private func isEmpty(_ v: PickleValue) -> Bool {
         switch v {
         case .none: return true
@@ -52,7 +58,8 @@ extension TorchPickle {
         guard case .tuple(let items) = v else { throw data.fail("\(where_): the tensor's \(what) is a \(v.kind), not a tuple") }
         return try items.map {
             guard case .int(let i) = $0, i >= 0 else {
-                throw data.fail("\(where_): the tensor's \(what) holds \($0) (only ints ≥ 0 are accepted; negative strides are not)")
+                // The kind, not the value: a value's description is as large as the value, however deeply it nests.
+                throw data.fail("\(where_): the tensor's \(what) holds \(Self.brief($0)) (only ints ≥ 0 are accepted; negative strides are not)")
             }
             return Int(i)
         }

@@ -36,13 +36,19 @@ enum PickleValue {
 }
 
 /// A mutable list (pickle's APPEND/APPENDS change it in place, also through the memo).
-final class PickleList { var items: [PickleValue] = [] }
+final class PickleList {
+    var items: [PickleValue] = []
+    /// Nesting depth and whether it is stored inside another value (see `TorchPickle.seal`).
+    var depth = 1, sealed = false
+}
 
 /// A mutable dict with str or int keys, in insertion order (an `OrderedDict` or a plain dict).
 final class PickleDict {
     enum Key: Hashable { case string(String), int(Int64) }
     private(set) var entries: [(key: Key, value: PickleValue)] = []
     private var index: [Key: Int] = [:]
+    /// Nesting depth and whether it is stored inside another value (see `TorchPickle.seal`).
+    var depth = 1, sealed = false
 
     func set(_ key: Key, _ value: PickleValue) {
         if let i = index[key] { entries[i].value = value } else { index[key] = entries.count; entries.append((key, value)) }
