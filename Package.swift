@@ -57,6 +57,8 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: checked),
+        // Fuzz harness: replays inputs through one file reader; scripts/fuzz.sh builds it with libFuzzer + ASan.
+        .executableTarget(name: "GrowFuzz", dependencies: ["Engine", "Datasets", "NN", "Zoo"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
         .testTarget(name: "NNTests", dependencies: ["Engine", "NN", "Training"],
                     resources: [.copy("Fixtures")]),

@@ -1,0 +1,13 @@
+import Datasets
+
+extension FuzzReaders {
+    /// A JPEG at full scale, and scaled down (libjpeg's DCT scaling is another code path).
+    static func jpeg(_ bytes: [UInt8]) {
+        _ = try? JPEGCodec.decode(bytes, file: "fuzz.jpg")
+        _ = try? JPEGCodec.decode(bytes, file: "fuzz.jpg", minShorterSide: 1)
+    }
+
+    static func png(_ bytes: [UInt8]) {
+        _ = try? PNGCodec.decode(bytes, file: "fuzz.png")
+    }
+}
