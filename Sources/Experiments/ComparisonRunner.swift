@@ -19,6 +19,8 @@ public final class ComparisonRunner {
     private var started = Date()
     /// Where each finished unit of work is kept (e.g. `OUT/finished`), so a stopped comparison continues where it stopped.
     public var finishedRunsDirectory: URL?
+    /// Spreads the grid's runs over processes (MPI ranks); every process ends with all the results.
+    public var distribution: GridDistribution?
 
     public init(source: Checkpoint, config: ComparisonConfig) { self.source = source; self.config = config }
 
@@ -27,6 +29,7 @@ public final class ComparisonRunner {
         let inputShape = source.network.spec.inputShape
         var results = ComparisonResults(config: config, sourceDescription: Self.describe(source), targetDescription: config.target)
         results.environment = Self.environment()
+        if let distribution, distribution.size > 1 { results.environment["processes"] = "\(distribution.size) (MPI ranks)" }
         let probe = try config.retentionSource.map { try retentionProbe($0) }
         if let probe {
             results.sourceAccuracy = try probe.baseline()
@@ -100,7 +103,7 @@ public final class ComparisonRunner {
             done = reused
         }
         totalCost = max(1, jobs.reduce(0) { $0 + $1.cost })
-        let (runs, failure) = execute(jobs)
+        let (runs, failure) = distribution.map { $0.size > 1 ? executeDistributed(jobs, on: $0) : execute(jobs) } ?? execute(jobs)
         results.runs += runs
         // Direct transfer of the cumulative study is the grid's own run where the grid has it.
         if config.cumulativeFirstTarget != nil {
@@ -162,10 +165,16 @@ public final class ComparisonRunner {
     /// and returns their runs in job order — the same runs, in the same order, as one worker on one thread gives —
     /// with the first failure (e.g. Ctrl-C); after a failure no job starts, and finished runs are kept.
     func execute(_ jobs: [Job]) -> (runs: [RunResult], failure: Error?) {
+        let (each, failure) = executeEach(jobs)
+        return (each.compactMap { $0 }.flatMap { $0 }, failure)
+    }
+
+    /// `execute` with each job's runs apart (nil: the job did not finish, after a failure).
+    func executeEach(_ jobs: [Job]) -> (runs: [[RunResult]?], failure: Error?) {
         let workers = min(max(1, config.workers), jobs.count)
         guard workers > 1 else {
-            var runs: [RunResult] = []
-            for job in jobs { do { runs += try job.work() } catch { return (runs, error) } }
+            var runs = [[RunResult]?](repeating: nil, count: jobs.count)
+            for (i, job) in jobs.enumerated() { do { runs[i] = try job.work() } catch { return (runs, error) } }
             return (runs, nil)
         }
         let threads = Threads.count
@@ -296,14 +305,13 @@ final class JobQueue: @unchecked Sendable {
         if case .failure = outcome { failed = true }
     }
 
-    func results() -> (runs: [RunResult], failure: Error?) {
-        var runs: [RunResult] = [], failure: Error?
-        for outcome in outcomes {
-            switch outcome {
-            case .success(let r): runs += r
-            case .failure(let e): failure = failure ?? e
-            case nil: continue   // not started after a failure
-            }
+    /// Each job's runs (nil: failed, or not started after a failure) and the first failure.
+    func results() -> (runs: [[RunResult]?], failure: Error?) {
+        var failure: Error?
+        let runs = outcomes.map { outcome -> [RunResult]? in
+            if case .failure(let e) = outcome { failure = failure ?? e }
+            if case .success(let r) = outcome { return r }
+            return nil
         }
         return (runs, failure)
     }

@@ -5,6 +5,7 @@ import Datasets
 import Growth
 import Training
 import Experiments
+import Distributed
 
 /// `grow compare`: the paper's comparison grid on one few-shot target, written up as a report.
 struct Compare: ParsableCommand {
@@ -133,8 +134,14 @@ struct Compare: ParsableCommand {
         let runner = ComparisonRunner(source: checkpoint, config: config)
         runner.log = { line in Log.grow.info("\(line)") }
         runner.finishedRunsDirectory = URL(fileURLWithPath: out).appendingPathComponent("finished", isDirectory: true)
+        runner.distribution = MPICommunicator.world
         Log.grow.debug("comparison configuration: \(config)")
         let results = try runner.run()
+        guard isRootProcess else {
+            // Every rank has every result; rank 0 writes them.
+            if results.interrupted { Foundation.exit(Interrupt.exitCode(Interrupt.requested ?? SIGINT)) }
+            return results
+        }
         let claims = ClaimChecker(results).check()
         let dir = URL(fileURLWithPath: out)
         try Report.write(results, claims: claims, to: dir)
@@ -164,3 +171,6 @@ extension Summary {
         return lines.joined(separator: "\n")
     }
 }
+
+/// MPI ranks share a comparison's runs.
+extension MPICommunicator: GridDistribution {}

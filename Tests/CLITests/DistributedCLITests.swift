@@ -73,4 +73,21 @@ extension CLITests {
         XCTAssertFalse(a.isEmpty)
         for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: 1e-5 * max(1, abs(x)), "per-step training loss \(a) vs \(b)") }
     }
+
+    /// `mpirun -np 2 grow compare` spreads the runs over the ranks and rank 0 writes the same results a single
+    /// process does (timings apart).
+    func testComparisonGridSpreadOverTwoRanksGivesTheSameResults() throws {
+        let (wrapper, environment) = try mpirun(2)
+        let source = try writeQuadrants(120, name: "source", seed: 1)
+        let target = try writeQuadrants(80, name: "target", seed: 2)
+        try run(["pretrain", "--dataset", source, "--epochs", "1", "--batch-size", "32", "--out", "src.safetensors"])
+        let args = ["compare", "--from", "src.safetensors", "--target", target, "--shots", "5", "--quick", "--retention", source]
+        XCTAssertEqual(try launch(args + ["--out", "one"]).status, 0)
+        let two = try launch(args + ["--out", "two"], environment: environment, wrapper: wrapper)
+        XCTAssertEqual(two.status, 0, two.err)
+        XCTAssertEqual(two.out.components(separatedBy: "claims:").count, 2, "only rank 0 reports: \(two.out)")
+        XCTAssertEqual(try resultsWithoutTimes("two"), try resultsWithoutTimes("one"))
+        let report = try String(contentsOf: work.appendingPathComponent("two/report.md"), encoding: .utf8)
+        XCTAssertTrue(report.contains("processes 2 (MPI ranks)"), "the report says how it ran")
+    }
 }
