@@ -90,14 +90,16 @@ struct TorchTensorCopy {
 
     init(tensor t: TorchTensorRef, name: String, storage: TorchSerialized.Storage, data: TorchBytes) throws {
         let what = "tensor '\(name)' \(t.shape) (storage '\(t.storage.key)' of \(storage.ref.numel) \(storage.ref.dtype), offset \(t.offset), strides \(t.stride))"
-        var count = 1, last = t.offset
+        // The product skips zeros: a [0, 2³², 2³²] tensor holds nothing, yet its row-major strides overflow.
+        var nonZero = 1, last = t.offset
         for (size, step) in zip(t.shape, t.stride) {
-            let (c, o1) = count.multipliedReportingOverflow(by: size)
+            let (c, o1) = nonZero.multipliedReportingOverflow(by: max(size, 1))
             let (reach, o2) = max(size - 1, 0).multipliedReportingOverflow(by: step)
             let (l, o3) = last.addingReportingOverflow(reach)
             guard !o1, !o2, !o3 else { throw data.fail("\(what): sizes overflow") }
-            count = c; last = l
+            nonZero = c; last = l
         }
+        let count = t.shape.contains(0) ? 0 : nonZero
         guard count <= storage.ref.numel else {
             throw data.fail("\(what) has more elements than its storage (broadcast views are not supported)")
         }
