@@ -7,6 +7,7 @@ import Foundation
 ///   `TERM:5:3` the third time any training run of the process reaches step 5 (the third run of a comparison);
 /// - `GROW_FAULT_SIGNAL_IN_WRITE=KILL:3`: the signal half-way through the 3rd atomic file write (KILL: a crash
 ///   mid-checkpoint; TERM or INT after a first one: the impatient second Ctrl-C);
+/// - `GROW_FAULT_FAIL_RANK=1:5`: in a data-parallel run, rank 1 fails with an error after step 5 (a rank that dies);
 /// - `GROW_FAULT_NAN_AT_STEP=7`: the last trainable parameter (the classifier's) becomes NaN before step 7 (a divergence).
 public enum FaultInjection {
     nonisolated(unsafe) static let environment = ProcessInfo.processInfo.environment
@@ -30,6 +31,18 @@ public enum FaultInjection {
     }
 
     public static let nanAtStep: Int? = environment["GROW_FAULT_NAN_AT_STEP"].flatMap { Int($0) }
+
+    /// (rank, step) from GROW_FAULT_FAIL_RANK.
+    public static let failRank: (rank: Int, step: Int)? = {
+        let parts = (environment["GROW_FAULT_FAIL_RANK"] ?? "").split(separator: ":").compactMap { Int($0) }
+        return parts.count == 2 ? (parts[0], parts[1]) : nil
+    }()
+
+    /// The error of an injected failure.
+    public struct Injected: Error, CustomStringConvertible {
+        public let description: String
+        public init(_ description: String) { self.description = description }
+    }
 
     /// Called by the trainer after each step.
     public static func afterStep(_ step: Int) {

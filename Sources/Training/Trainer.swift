@@ -103,6 +103,9 @@ public final class Trainer {
                 }
                 try afterStep?(position.step)
                 FaultInjection.afterStep(position.step)
+                if let parallel, let f = FaultInjection.failRank, f == (parallel.rank, position.step) {
+                    throw FaultInjection.Injected("injected failure of rank \(parallel.rank) after step \(position.step)")
+                }
             }
             if options.evaluateEvery == 0 { try record(epoch: Double(position.epoch + 1), position.epochTotals, evaluate) }
             position.epoch += 1

@@ -130,6 +130,7 @@ func fixedInputShape(_ dataset: any ImageDataset) -> [Int]? {
 
 /// Prints an error line and exits with `code` (used after a checkpoint was saved on Ctrl-C, NaN, …).
 func fail(_ message: String, code: Int32 = 1) -> Never {
+    if let world = MPICommunicator.world { world.abort(message, code: code) }
     FileHandle.standardError.write("error: \(message)\n".data(using: .utf8)!)
     exit(code)
 }

@@ -90,4 +90,16 @@ extension CLITests {
         let report = try String(contentsOf: work.appendingPathComponent("two/report.md"), encoding: .utf8)
         XCTAssertTrue(report.contains("processes 2 (MPI ranks)"), "the report says how it ran")
     }
+
+    /// A rank that fails ends the whole job with a message naming it, instead of leaving the others waiting in a collective.
+    func testAFailedRankEndsTheJobWithAClearMessage() throws {
+        let (wrapper, environment) = try mpirun(2)
+        let source = try writeQuadrants(120, name: "source", seed: 1)
+        let started = Date()
+        let failed = try launch(["pretrain", "--dataset", source, "--epochs", "2", "--batch-size", "16", "--out", "src.safetensors"],
+                                environment: environment.merging(["GROW_FAULT_FAIL_RANK": "1:3"]) { a, _ in a }, wrapper: wrapper, timeout: 120)
+        XCTAssertNotEqual(failed.status, 0)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 100, "the job ended instead of hanging")
+        XCTAssertTrue(failed.err.contains("rank 1 of 2") && failed.err.contains("injected failure of rank 1 after step 3"), failed.err)
+    }
 }

@@ -6,9 +6,10 @@ import Foundation
 /// fails with a clear message, and no torn file is ever taken for a checkpoint.
 extension CLITests {
     /// Runs grow with extra environment; returns (status or signal, stdout, stderr).
-    /// `shell`: a shell command run first (e.g. `ulimit -f 64`); `wrapper`: a launcher the binary runs under (e.g. mpirun).
+    /// `shell`: a shell command run first (e.g. `ulimit -f 64`); `wrapper`: a launcher the binary runs under (e.g. mpirun);
+    /// after `timeout` seconds the process is terminated (a hang fails the test instead of the suite).
     func launch(_ arguments: [String], environment extra: [String: String] = [:], shell prefix: String? = nil,
-                wrapper: [String] = []) throws -> (status: Int32, signaled: Bool, out: String, err: String) {
+                wrapper: [String] = [], timeout: Double = 600) throws -> (status: Int32, signaled: Bool, out: String, err: String) {
         let p = Process()
         if !wrapper.isEmpty {
             p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -28,6 +29,9 @@ extension CLITests {
         let out = Pipe(), err = Pipe()
         p.standardOutput = out; p.standardError = err
         try p.run()
+        let watchdog = DispatchWorkItem { if p.isRunning { p.terminate() } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
+        defer { watchdog.cancel() }
         let o = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
