@@ -72,6 +72,16 @@ extension CLITests {
         XCTAssertEqual(a.count, b.count)
         XCTAssertFalse(a.isEmpty)
         for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: 1e-5 * max(1, abs(x)), "per-step training loss \(a) vs \(b)") }
+
+        // Stopped by SIGTERM on every rank after step 10 (as mpirun forwards it), then resumed on 2 ranks: the same bits
+        // as the uninterrupted 2-rank run.
+        let stopped = try launch(finetune + ["--out", "stop.safetensors"],
+                                 environment: environment.merging(["GROW_FAULT_SIGNAL_AT_STEP": "TERM:10"]) { a, _ in a }, wrapper: wrapper)
+        XCTAssertNotEqual(stopped.status, 0)
+        XCTAssertTrue(stopped.out.contains("stopped after step 10"), stopped.out)
+        let resumed = try launch(finetune + ["--out", "stop.safetensors", "--resume"], environment: environment, wrapper: wrapper)
+        XCTAssertEqual(resumed.status, 0, resumed.err)
+        try assertSameTensors("stop.safetensors", "two.safetensors", "2 ranks resumed after SIGTERM at step 10")
     }
 
     /// `mpirun -np 2 grow compare` spreads the runs over the ranks and rank 0 writes the same results a single
