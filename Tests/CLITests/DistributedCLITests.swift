@@ -112,4 +112,45 @@ extension CLITests {
         XCTAssertLessThan(Date().timeIntervalSince(started), 100, "the job ended instead of hanging")
         XCTAssertTrue(failed.err.contains("rank 1 of 2") && failed.err.contains("injected failure of rank 1 after step 3"), failed.err)
     }
+
+    /// Two hosts simulated by network namespaces joined by a veth pair (scripts/netns-hosts.sh; traffic never leaves
+    /// the machine), mpirun launching the remote rank through scripts/netns-rsh: data-parallel fine-tuning across them
+    /// matches one process.
+    func testDataParallelAcrossTwoSimulatedHosts() throws {
+        let (_, environment) = try mpirun(2)
+        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let hosts = repo.appendingPathComponent("scripts/netns-hosts.sh").path, rsh = repo.appendingPathComponent("scripts/netns-rsh").path
+        guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/sbin/ip") else {
+            throw XCTSkip("making network namespaces needs root and iproute2")
+        }
+        let prefix = "gb\(getpid() % 100_000)", subnet = Int(getpid() % 250)
+        let up = Process()
+        up.executableURL = URL(fileURLWithPath: hosts)
+        up.arguments = ["up", prefix, String(subnet)]
+        try up.run(); up.waitUntilExit()
+        defer {
+            let down = Process()
+            down.executableURL = URL(fileURLWithPath: hosts)
+            down.arguments = ["down", prefix]
+            try? down.run(); down.waitUntilExit()
+        }
+        guard up.terminationStatus == 0 else { throw XCTSkip("network namespaces cannot be made here") }
+
+        let source = try writeQuadrants(120, name: "source", seed: 1)
+        let target = try writeQuadrants(80, name: "target", seed: 2)
+        try run(["pretrain", "--dataset", source, "--epochs", "1", "--batch-size", "32", "--out", "src.safetensors"])
+        let finetune = ["finetune", "--from", "src.safetensors", "--target", target, "--shots", "5", "--test-per-class", "10",
+                        "--method", "wa", "--units", "8", "--depth", "all", "--iterations", "16", "--batch-size", "8"]
+        XCTAssertEqual(try launch(finetune + ["--out", "one.safetensors"]).status, 0)
+        let net = "10.213.\(subnet)"
+        let wrapper = ["/usr/sbin/ip", "netns", "exec", "\(prefix)-h0", "/usr/bin/mpirun", "--host", "\(net).10:1,\(net).11:1", "-np", "2",
+                       "--mca", "plm_rsh_agent", rsh, "--mca", "oob_tcp_if_include", "\(net).0/24", "--mca", "btl_tcp_if_include", "\(net).0/24",
+                       "--mca", "btl", "self,tcp", "-x", "OMPI_ALLOW_RUN_AS_ROOT", "-x", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "-x", "GROW_THREADS",
+                       "-wdir", work.path]
+        let hosted = try launch(finetune + ["--out", "hosts.safetensors"], environment: environment.merging(["OMPI_MCA_btl": "self,tcp"]) { _, b in b },
+                                wrapper: wrapper, timeout: 180)
+        XCTAssertEqual(hosted.status, 0, hosted.out + hosted.err)
+        let (diff, worst) = try worstRelativeDifference("one.safetensors", "hosts.safetensors")
+        XCTAssertLessThan(diff, 1e-4, "fine-tuning on 2 simulated hosts vs 1 process: \(worst)")
+    }
 }
