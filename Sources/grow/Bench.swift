@@ -24,6 +24,9 @@ struct Bench: ParsableCommand {
     @Flag(help: "Time old (im2col) vs new (direct depthwise, 1×1 on GEMM) convolution paths on EfficientNet-Lite0 layers instead.")
     var convPaths = false
 
+    @Flag(help: "Under mpirun: time one gradient allreduce (a flat float bucket) by size across the ranks instead.")
+    var allreduce = false
+
     @Option(help: "Only these workloads (comma-separated): cifar-cnn, resnet18-64, mlp-head, mini-alexnet (the default), efficientnet-lite0-224, efficientnet-lite0-112, resnet18-224; with --conv-paths, layers whose name contains one of these.")
     var only: String?
 
@@ -45,6 +48,7 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         Threads.set(threads ?? Threads.defaultCount)
+        if allreduce { return AllreduceBenchmark.run(rounds: quick ? 2 : 10) }
         let selected = only.map { names in Workload.all.filter { names.split(separator: ",").map(String.init).contains($0.name) } }
             ?? Workload.standard
         if convPaths {
