@@ -18,7 +18,10 @@ public struct EvaluationResult: Codable, Sendable {
 
 public enum Evaluator {
     /// Evaluates `model` (a network whose last leaf is the classifier) on `data`.
-    public static func evaluate(_ network: Sequential, on data: BatchSource, classes: Int) throws -> EvaluationResult {
+    /// With `parallel`, each process classifies its rows of every batch and the counts are summed: every process
+    /// returns the result one process would.
+    public static func evaluate(_ network: Sequential, on data: BatchSource, classes: Int,
+                                parallel: (any DataParallelism)? = nil) throws -> EvaluationResult {
         network.setTraining(false)
         let model = network.flattened()
         var confusion = [[Int]](repeating: [Int](repeating: 0, count: classes), count: classes)
@@ -28,12 +31,15 @@ public enum Evaluator {
         let classifier = model.layers.last!.1
         let body = Sequential(Array(model.layers.dropLast()))
         let batches = data.orderedBatches()
-        while let batch = try batches.next() {
+        var seenBatch = false
+        while let whole = try batches.next() {
+            let batch = parallel.map { whole.rows($0.rows(of: whole.labels.count)) } ?? whole
+            count += batch.labels.count
+            if batch.labels.isEmpty { continue }
             let features = body.forward(batch.inputs)
-            if count == 0 { blocks = classifierBlocks(model) }   // branch widths are known after a forward
+            if !seenBatch { blocks = classifierBlocks(model); seenBatch = true }   // branch widths are known after a forward
             let predictions = SoftmaxCrossEntropy.predictions(classifier.forward(features))
             for (p, y) in zip(predictions, batch.labels) { confusion[y][p] += 1 }
-            count += batch.labels.count
             guard blocks.count > 1 else { continue }
             for (name, range) in blocks {
                 let masked = features.copy()
@@ -44,6 +50,15 @@ public enum Evaluator {
                 let p = SoftmaxCrossEntropy.predictions(classifier.forward(masked))
                 blockCorrect[name, default: 0] += zip(p, batch.labels).filter { $0 == $1 }.count
             }
+        }
+        if let parallel {
+            // Every process saw the first batch's rows, so all know the same blocks.
+            let names = blocks.count > 1 ? blocks.map(\.0).sorted() : []
+            var counts = confusion.flatMap { $0.map(Double.init) } + names.map { Double(blockCorrect[$0] ?? 0) } + [Double(count)]
+            parallel.sum(&counts)
+            confusion = (0..<classes).map { r in (0..<classes).map { Int(counts[r * classes + $0]) } }
+            for (k, name) in names.enumerated() { blockCorrect[name] = Int(counts[classes * classes + k]) }
+            count = Int(counts.last!)
         }
         let correct = (0..<classes).reduce(0) { $0 + confusion[$1][$1] }
         let perClass = (0..<classes).compactMap { c -> Double? in

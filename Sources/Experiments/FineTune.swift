@@ -197,12 +197,12 @@ public enum FineTune {
         }
         let evalData: BatchSource = (testData as? TensorBatches)?.evenlySpaced(curveExamples) ?? testData
         do {
-            try trainer.fit(trainData) { try Evaluator.evaluate(trainable, on: evalData, classes: classes).top1 }
+            try trainer.fit(trainData) { try Evaluator.evaluate(trainable, on: evalData, classes: classes, parallel: parallel).top1 }
         } catch let stop as Trainer.Stop {
             if case .interrupted = stop { try checkpointing?.save(snapshot()) }
             throw stop
         }
-        let evaluation = try Evaluator.evaluate(trainable, on: testData, classes: classes)
+        let evaluation = try Evaluator.evaluate(trainable, on: testData, classes: classes, parallel: parallel)
         return FineTuneOutcome(network: network, map: map, evaluation: evaluation, curve: trainer.curve,
                                seconds: Date().timeIntervalSince(started), steps: trainer.step, optimizerState: optimizer.state,
                                pace: pace?.points ?? [])

@@ -24,7 +24,7 @@ extension DataParallelism {
 
 extension Batch {
     /// The rows `range` of this batch.
-    func rows(_ range: Range<Int>) -> Batch {
+    public func rows(_ range: Range<Int>) -> Batch {
         range.count == labels.count ? self : Batch(inputs: inputs.gatheringRows(Array(range)), labels: Array(labels[range]))
     }
 }

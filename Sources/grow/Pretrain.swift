@@ -126,7 +126,9 @@ struct Pretrain: ParsableCommand {
             try checkpoint(epoch < epochs ? " (epoch \(epoch) of \(epochs))" : "", resumable: false).save(to: URL(fileURLWithPath: out))
         }
         do {
-            try trainer.fit(LoaderSource(trainLoader)) { try Evaluator.evaluate(network.model, on: testSource, classes: classes).top1 }
+            try trainer.fit(LoaderSource(trainLoader)) {
+                try Evaluator.evaluate(network.model, on: testSource, classes: classes, parallel: MPICommunicator.world).top1
+            }
         } catch let stop as Trainer.Stop {
             switch stop {
             case let .interrupted(step, signal):
@@ -138,7 +140,7 @@ struct Pretrain: ParsableCommand {
                 fail("\(stop)" + (trainer.curve.isEmpty ? last : "; \(out) holds the last completed epoch" + last))
             }
         }
-        let result = try Evaluator.evaluate(network.model, on: testSource, classes: classes)
+        let result = try Evaluator.evaluate(network.model, on: testSource, classes: classes, parallel: MPICommunicator.world)
         say(String(format: "done in %.0f s: test top-1 %.2f%%, mean per-class %.2f%%; wrote %@",
                      Date().timeIntervalSince(started), 100 * result.top1, 100 * result.meanPerClass, out))
     }

@@ -63,9 +63,14 @@ extension CLITests {
         // Fine-tuning WA at depth All, 24 steps, a checkpoint at step 20 holding the curve (a point every step).
         let finetune = ["finetune", "--from", "src.safetensors", "--target", target, "--shots", "5", "--test-per-class", "10",
                         "--method", "wa", "--units", "8", "--depth", "all", "--iterations", "24", "--batch-size", "8", "--checkpoint-every", "20"]
-        XCTAssertEqual(try launch(finetune + ["--out", "one.safetensors"]).status, 0)
+        let one = try launch(finetune + ["--out", "one.safetensors"])
+        XCTAssertEqual(one.status, 0)
         let two = try launch(finetune + ["--out", "two.safetensors"], environment: environment, wrapper: wrapper)
         XCTAssertEqual(two.status, 0, two.err)
+        // The evaluation, shared by the ranks (each classifies its rows of every batch), reports what one process does.
+        func accuracyLines(_ text: String) -> [Substring] { text.split(separator: "\n").filter { $0.contains("accuracy") || $0.contains("top-1") } }
+        XCTAssertEqual(accuracyLines(two.out), accuracyLines(one.out))
+        XCTAssertFalse(accuracyLines(one.out).isEmpty, one.out)
         let (diff, worst) = try worstRelativeDifference("one.safetensors", "two.safetensors")
         XCTAssertLessThan(diff, 1e-4, "fine-tuning on 2 ranks vs 1: \(worst)")
         let (a, b) = (try curveLosses("one.checkpoints/step-0000020.safetensors"), try curveLosses("two.checkpoints/step-0000020.safetensors"))
