@@ -105,4 +105,20 @@ final class TrainerResumeTests: XCTestCase {
         }
         XCTAssertEqual(m.stateDict().map { $0.tensor.array.map(\.bitPattern) }, before)
     }
+
+    /// The gradient check finds a NaN or infinity anywhere (in the 8-lane body or the tail), and only there.
+    func testFirstNonFiniteGradientFindsEveryPosition() {
+        var rng = RNG(seed: 1)
+        let m = Sequential([Linear(7, 3, rng: &rng), Linear(3, 2, rng: &rng)])   // weights of 21 and 6 values
+        XCTAssertNil(m.firstNonFiniteGradient())
+        let (name, p) = m.namedParameters()[0]
+        for i in [0, 9, 20] {
+            for bad in [Float.nan, .infinity, -.infinity] {
+                p.grad.pointer[i] = bad
+                XCTAssertEqual(m.firstNonFiniteGradient(), name, "\(bad) at \(i)")
+                p.grad.pointer[i] = 1e30
+                XCTAssertNil(m.firstNonFiniteGradient())
+            }
+        }
+    }
 }
