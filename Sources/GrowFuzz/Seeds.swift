@@ -61,7 +61,7 @@ enum Seeds {
     static func withIHDR(_ png: [UInt8], width: UInt32, height: UInt32) -> [UInt8] {
         var out = png
         out.replaceSubrange(16..<24, with: be32(width) + be32(height))
-        out.replaceSubrange(29..<33, with: be32(crc32(Array(out[12..<29]))))
+        out.replaceSubrange(29..<33, with: be32(PNGChunks.crc32(Array(out[12..<29]))))
         return out
     }
 
@@ -97,14 +97,5 @@ enum Seeds {
         return [UInt8](out)
     }
 
-    /// CRC-32 (the PNG and zip polynomial), bit by bit: seeds are tiny.
-    static func crc32(_ bytes: [UInt8]) -> UInt32 {
-        var crc: UInt32 = 0xFFFF_FFFF
-        for b in bytes {
-            crc ^= UInt32(b)
-            for _ in 0..<8 { crc = crc & 1 != 0 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
-        }
-        return ~crc
-    }
 }
 #endif

@@ -19,10 +19,32 @@ final class FuzzReplayTests: XCTestCase {
         "idx": { b in _ = try IDXArray.parse(Gzip.isGzip(b) ? Gzip.decompress(b, file: "f.idx") : b, file: "f.idx") },
         "csv": { b in _ = try ByteImageDataset(csvBytes: b, file: "f.csv") },
         "jpeg": { b in _ = try ImageCodec.decode(b, file: "f.jpg"); _ = try JPEGCodec.decode(b, file: "f.jpg", minShorterSide: 1) },
-        "png": { b in _ = try ImageCodec.decode(b, file: "f.png") },
+        "png": { b in  // as given, then with chunk CRCs repaired so mutations reach libpng's decoder
+            _ = try? ImageCodec.decode(b, file: "f.png")
+            _ = try ImageCodec.decode(pngWithFixedCRCs(b), file: "f.png")
+        },
         "safetensors": { b in _ = try SafeTensors.read(data: Data(b), origin: "f.safetensors") },
         "pth": { b in _ = try TorchStateDict(bytes: b, origin: "f.pth") },
     ]
+
+    /// `png` with the CRC of every complete chunk recomputed (as GrowFuzz's PNGChunks does).
+    static func pngWithFixedCRCs(_ png: [UInt8]) -> [UInt8] {
+        guard PNGCodec.isPNG(png) else { return png }
+        func crc32(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+            var c: UInt32 = 0xFFFF_FFFF
+            for b in bytes { c ^= UInt32(b); for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 } }
+            return ~c
+        }
+        var out = png, pos = 8
+        while pos + 12 <= out.count {
+            let length = out[pos..<(pos + 4)].reduce(0) { $0 << 8 | Int($1) }
+            guard length <= out.count - pos - 12 else { break }
+            let crc = crc32(out[(pos + 4)..<(pos + 8 + length)])
+            out.replaceSubrange((pos + 8 + length)..<(pos + 12 + length), with: (0..<4).map { UInt8(truncatingIfNeeded: crc >> (24 - 8 * $0)) })
+            pos += 12 + length
+        }
+        return out
+    }
 
     /// `count` deterministic variants of `bytes`: bit flips, truncations, insertions, and 2/4/8-byte
     /// fields (both byte orders) overwritten with huge or boundary values, the edits fuzzers find first.
