@@ -7,11 +7,14 @@ enum ImageLimits {
 
     /// Why `width`×`height` is refused for a file of `fileBytes` bytes whose codec stores at most
     /// `pixelsPerByte` pixels in a byte, or nil when the size is plausible.
-    static func problem(width: Int, height: Int, fileBytes: Int, pixelsPerByte: Int, why: String) -> String? {
+    /// `pixelsPerByte == nil` means no bound from the file's length (only `limit`).
+    static func problem(width: Int, height: Int, fileBytes: Int, pixelsPerByte: Int?, why: String,
+                        limit: Int = maxPixels) -> String? {
         let (pixels, overflow) = width.multipliedReportingOverflow(by: height)
-        if overflow || pixels > maxPixels {
-            return "image size \(width)×\(height) is over the \(maxPixels)-pixel limit"
+        if overflow || pixels > limit {
+            return "image size \(width)×\(height) is over the \(limit)-pixel limit\(why.isEmpty ? "" : " (\(why))")"
         }
+        guard let pixelsPerByte else { return nil }
         let (holdable, o2) = fileBytes.multipliedReportingOverflow(by: pixelsPerByte)
         if !o2 && pixels > holdable {
             return "the header claims \(width)×\(height) pixels, which a \(fileBytes)-byte file cannot hold (\(why)); the file is corrupt"

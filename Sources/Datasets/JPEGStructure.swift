@@ -7,11 +7,16 @@ enum JPEGStructure {
     }
 
     /// Why a frame of `width`×`height` is refused before decoding, or nil. Huffman coding spends at
-    /// least one bit per 8×8 block (the DC code), so a file holds at most 512 pixels per byte;
-    /// arithmetic coding (SOF9 and up) can do better on flat images, so it gets a looser bound.
+    /// least one bit per 8×8 block (the DC code), so a file holds at most 512 pixels per byte
+    /// (flat 12-megapixel photos measure 170–250). Arithmetic coding (SOF9 and up, rare) stores a
+    /// flat image of any size in ~200 bytes, so no ratio holds: those get a smaller absolute cap.
     static func sizeProblem(width: Int, height: Int, arithmetic: Bool, fileBytes: Int) -> String? {
-        ImageLimits.problem(width: width, height: height, fileBytes: fileBytes, pixelsPerByte: arithmetic ? 1 << 14 : 512,
-                            why: arithmetic ? "at most 16384 pixels a byte" : "Huffman coding stores at most 512 pixels a byte")
+        if arithmetic {
+            return ImageLimits.problem(width: width, height: height, fileBytes: fileBytes, pixelsPerByte: nil,
+                                       why: "arithmetic-coded; convert it with jpegtran to Huffman coding", limit: 1 << 26)
+        }
+        return ImageLimits.problem(width: width, height: height, fileBytes: fileBytes, pixelsPerByte: 512,
+                                   why: "Huffman coding stores at most 512 pixels a byte")
     }
 
     static func validate(_ b: [UInt8], file: String) throws {

@@ -57,7 +57,7 @@ public enum PNGCodec {
         if overflow || (!o2 && raw > holdable) {
             return "the header claims \(width)×\(height) pixels at \(depth) bits × \(samples) samples, more than deflate can expand \(bytes.count) bytes to"
         }
-        return ImageLimits.problem(width: width, height: height, fileBytes: bytes.count, pixelsPerByte: Int.max / 2, why: "")
+        return ImageLimits.problem(width: width, height: height, fileBytes: bytes.count, pixelsPerByte: nil, why: "")
     }
 
     /// Encodes an 8-bit grey or RGB image as PNG (used for fixtures and for saving samples).

@@ -47,6 +47,21 @@ final class HostileInputTests: XCTestCase {
         assertDatasetError(try ImageCodec.decode(resized(4000, 4000), file: "big.jpg"), file: "big.jpg", "4000×4000", "512 pixels a byte")
     }
 
+    /// The size limits must not refuse real files: progressive and arithmetic-coded JPEGs made by
+    /// libjpeg-turbo's cjpeg (in the fuzz seed corpus), including a flat 2048×2048 image that arithmetic
+    /// coding stores in 128 bytes (32768 pixels a byte, past any ratio a Huffman file can reach).
+    func testProgressiveAndArithmeticJPEGsStillDecode() throws {
+        let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fuzz/corpus/jpeg").path
+        for (name, shape) in [("progressive.jpg", ImageShape(height: 48, width: 48, channels: 3)),
+                              ("arithmetic.jpg", ImageShape(height: 48, width: 48, channels: 3)),
+                              ("progressive_arithmetic.jpg", ImageShape(height: 48, width: 48, channels: 3)),
+                              ("flat_2048_arithmetic.jpg", ImageShape(height: 2048, width: 2048, channels: 1))] {
+            let image = try ImageCodec.decode(file: "\(corpus)/\(name)")
+            XCTAssertEqual(image.shape, shape, name)
+        }
+    }
+
     /// A 100-byte PNG whose IHDR (with a correct CRC) claims 100000×100000 grey pixels: 10 GB.
     func testPNGWithAbsurdSizeIsRefusedBeforeAllocation() throws {
         let small = HandPNG.encode(width: 2, height: 2, colorType: 0, rows: [[1, 2], [3, 4]])
