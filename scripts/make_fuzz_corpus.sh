@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates the fuzz seed corpus Tests/Fuzz/corpus/READER/: small files from the project's own
 # encoders plus hand-broken ones (GrowFuzz --make-seeds), and the small torch fixtures for pth.
-# Findings that were fixed are kept in the corpus as found-*.* files; this script leaves them alone.
+# Findings that were fixed are kept in the corpus as found-*.* files, and the cjpeg-made progressive and
+# arithmetic JPEGs as they are (see Tests/Fuzz/README.md); this script leaves them alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=Tests/Fuzz/corpus
