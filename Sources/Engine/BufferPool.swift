@@ -13,8 +13,16 @@ final class BufferPool: @unchecked Sendable {
     /// Buffers below this size go straight to malloc (it is fast for them).
     private let minPooled = 16_384
     private let maxCachedFloats = 512 * 1024 * 1024 / 4
+    /// Tests only: every buffer handed out is filled with NaN, so a kernel that reads memory it did not write shows.
+    nonisolated(unsafe) static var _poisonForTesting = false
 
     func take(_ count: Int) -> UnsafeMutablePointer<Float> {
+        let p = takeUnpoisoned(count)
+        if Self._poisonForTesting { p.initialize(repeating: .nan, count: count) }
+        return p
+    }
+
+    private func takeUnpoisoned(_ count: Int) -> UnsafeMutablePointer<Float> {
         if count >= minPooled {
             lock.lock()
             if var list = free[count], let p = list.popLast() {

@@ -33,6 +33,10 @@ final class OneDNNPlan: @unchecked Sendable {
     let implementations: [String]
 
     init(_ g: ConvGeometry) throws(OneDNNError) {
+        // oneDNN sizes a primitive's work split for the OpenMP threads of the thread that creates it: held to 1 here
+        // as when it runs, so a plan is the same whichever thread made it first (and a run's results do not depend
+        // on which runs came before it).
+        OneDNNRuntime.singleThreaded()
         let engine = try OneDNNRuntime.engine()
         let (xPlain, wPlain, yPlain, bPlain) = (try Self.desc([g.batch, g.inChannels, g.height, g.width], dnnl_nchw),
                                                 try Self.desc([g.outChannels, g.inChannels, g.kernelH, g.kernelW], dnnl_oihw),

@@ -36,6 +36,20 @@ final class OneDNNConvTests: XCTestCase {
         }
     }
 
+    /// Memory the kernels did not write never reaches a result: with every pooled buffer filled with NaN first,
+    /// the seam still matches the reference.
+    func testNoUninitialisedMemoryIsRead() {
+        BufferPool._poisonForTesting = true
+        defer { BufferPool._poisonForTesting = false }
+        let seam = ConvPathCheck(
+            forward: { x, w, b, y, g in ConvKernels.forward(x: x, w: w, bias: b, y: y, g) },
+            backward: { x, w, dy, dx, dw, db, g in ConvKernels.backward(x: x, w: w, dy: dy, dx: dx, dw: dw, dbias: db, g) })
+        for threads in [1, 2] {
+            Threads.set(threads)
+            for (i, g) in Self.geometries.enumerated() { seam.check(g, seed: UInt64(i + 1), "oneDNN #\(i), poisoned buffers") }
+        }
+    }
+
     func testFirstLayersAndGroupsStayOffOneDNN() {
         let rgb = ConvGeometry(batch: 2, inChannels: 3, height: 8, width: 8, outChannels: 16, kernel: (3, 3), padding: (1, 1, 1, 1))
         let grouped = ConvGeometry(batch: 2, inChannels: 16, height: 6, width: 6, outChannels: 16, kernel: (3, 3), padding: (1, 1, 1, 1), groups: 2)
