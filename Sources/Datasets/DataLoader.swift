@@ -8,6 +8,9 @@ public struct ImageBatch: Sendable {
     public let labels: [Int]
     /// The data set index of each example.
     public let indices: [Int]
+    /// For a process's share of a batch (data parallelism): its first row's place in the whole batch, and the
+    /// whole batch's size.
+    public var shareOf: (offset: Int, total: Int)?
 }
 
 /// Batches of transformed images from a data set: per-epoch seeded shuffling, decoding and
@@ -64,9 +67,11 @@ public final class DataLoader: Sendable {
         return order
     }
 
-    /// The batches of `epoch` (0-based) after its first `skipping` ones, prepared ahead in the background.
-    public func batches(epoch: Int, skipping: Int = 0) -> LoaderEpoch {
-        LoaderEpoch(loader: self, order: Array(order(epoch: epoch).dropFirst(skipping * batchSize)), epoch: epoch, transform: transform)
+    /// The batches of `epoch` (0-based) after its first `skipping` ones, prepared ahead in the background. With `share`
+    /// (data parallelism) only rows rank·B/size ..< (rank+1)·B/size of each batch of B are prepared.
+    public func batches(epoch: Int, skipping: Int = 0, share: (rank: Int, size: Int)? = nil) -> LoaderEpoch {
+        LoaderEpoch(loader: self, order: Array(order(epoch: epoch).dropFirst(skipping * batchSize)), epoch: epoch, transform: transform,
+                    share: share)
     }
 
     /// Every example once, in `indices` order, with `evaluationTransform` (no shuffling).

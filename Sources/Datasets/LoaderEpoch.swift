@@ -16,7 +16,7 @@ public final class LoaderEpoch: IteratorProtocol, Sequence {
     /// The error that ended the epoch early, if any.
     public private(set) var error: Error?
 
-    init(loader: DataLoader, order: [Int], epoch: Int, transform: any ExampleTransform) {
+    init(loader: DataLoader, order: [Int], epoch: Int, transform: any ExampleTransform, share: (rank: Int, size: Int)? = nil) {
         self.loader = loader; self.order = order; self.epoch = epoch; self.transform = transform
         let count = loader.dropLast ? order.count / loader.batchSize : (order.count + loader.batchSize - 1) / loader.batchSize
         if loader.prefetch > 0 && count > 0 {
@@ -25,7 +25,7 @@ public final class LoaderEpoch: IteratorProtocol, Sequence {
             let thread = Thread {
                 for b in 0..<count {
                     let idx = Array(order[(b * loader.batchSize)..<Swift.min((b + 1) * loader.batchSize, order.count)])
-                    let result = Result { try loader.makeBatch(idx, epoch: epoch, transform: transform) }
+                    let result = Result { try Self.make(idx, loader: loader, epoch: epoch, transform: transform, share: share) }
                     guard q.put(result) else { return }  // cancelled
                     if case .failure = result { break }
                 }
@@ -37,9 +37,21 @@ public final class LoaderEpoch: IteratorProtocol, Sequence {
             queue = nil
         }
         self.batchLimit = count
+        self.share = share
     }
 
     private let batchLimit: Int
+    private let share: (rank: Int, size: Int)?
+
+    /// The batch of the examples `idx`, or with `share` only the process's rows of it.
+    static func make(_ idx: [Int], loader: DataLoader, epoch: Int, transform: any ExampleTransform,
+                     share: (rank: Int, size: Int)?) throws -> ImageBatch {
+        guard let share else { return try loader.makeBatch(idx, epoch: epoch, transform: transform) }
+        let rows = (share.rank * idx.count / share.size)..<((share.rank + 1) * idx.count / share.size)
+        var batch = try loader.makeBatch(Array(idx[rows]), epoch: epoch, transform: transform)
+        batch.shareOf = (rows.lowerBound, idx.count)
+        return batch
+    }
 
     deinit { queue?.cancel() }
 
@@ -54,7 +66,7 @@ public final class LoaderEpoch: IteratorProtocol, Sequence {
         } else {
             let bs = loader.batchSize
             let idx = Array(order[(nextIndex * bs)..<Swift.min((nextIndex + 1) * bs, order.count)])
-            result = Result { try loader.makeBatch(idx, epoch: epoch, transform: transform) }
+            result = Result { try Self.make(idx, loader: loader, epoch: epoch, transform: transform, share: share) }
         }
         nextIndex += 1
         do { return try result.get() } catch { self.error = error; throw error }

@@ -4,9 +4,12 @@ import Engine
 public struct Batch: @unchecked Sendable {
     public let inputs: Tensor
     public let labels: [Int]
-    public init(inputs: Tensor, labels: [Int]) {
+    /// Set when this is already one process's share of a global batch (data parallelism): where its first row
+    /// stands in the global batch, and the global batch's size.
+    public let shareOf: (offset: Int, total: Int)?
+    public init(inputs: Tensor, labels: [Int], shareOf: (offset: Int, total: Int)? = nil) {
         precondition(inputs.shape.first == labels.count, "Batch: \(labels.count) labels for inputs \(inputs.shape)")
-        self.inputs = inputs; self.labels = labels
+        self.inputs = inputs; self.labels = labels; self.shareOf = shareOf
     }
 }
 

@@ -96,7 +96,7 @@ public final class Trainer {
                 try train(on: batch)
                 position.batchInEpoch += 1
                 progress?.update(step: position.step, epoch: position.epoch + 1, epochs: options.epochs, loss: position.epochTotals.meanLoss,
-                                 accuracy: position.epochTotals.accuracy, images: batch.labels.count)
+                                 accuracy: position.epochTotals.accuracy, images: batch.shareOf?.total ?? batch.labels.count)
                 if options.evaluateEvery > 0 && position.step % options.evaluateEvery == 0 {
                     try record(epoch: Double(position.step) / Double(data.batchCount) * data.epochsPerPass, position.window, evaluate)
                     position.window = .init()
@@ -134,22 +134,28 @@ public final class Trainer {
         if FaultInjection.nanAtStep == position.step + 1, let (_, p) = model.namedParameters().last(where: { $0.parameter.trainable }) {
             p.value.pointer[0] = .nan
         }
-        let rows = parallel?.rows(of: global.labels.count) ?? 0..<global.labels.count
-        let batch = global.rows(rows)
+        // This process's rows: as the source prepared them (it then decoded only those), or cut from the whole batch.
+        let (batch, offset, total): (Batch, Int, Int)
+        if let share = global.shareOf {
+            (batch, offset, total) = (global, share.offset, share.total)
+        } else {
+            let rows = parallel?.rows(of: global.labels.count) ?? 0..<global.labels.count
+            (batch, offset, total) = (global.rows(rows), rows.lowerBound, global.labels.count)
+        }
         if parallel != nil {
-            for case let dropout as Dropout in model.namedLayers().map(\.layer) { dropout.slice = (rows.lowerBound, global.labels.count) }
+            for case let dropout as Dropout in model.namedLayers().map(\.layer) { dropout.slice = (offset, total) }
         }
         let logits = model.forward(batch.inputs)
         let result = SoftmaxCrossEntropy.evaluate(logits: logits, labels: batch.labels)
         // The step's loss (mean over the global batch) and correct predictions, summed over processes.
         var totals = [Double(result.loss) * Double(batch.labels.count), Double(result.correct)]
         parallel?.sum(&totals)
-        let loss = totals[0] / Double(global.labels.count), correct = Int(totals[1])
+        let loss = totals[0] / Double(total), correct = Int(totals[1])
         guard loss.isFinite else { throw Stop.nonFinite(step: position.step + 1, what: "loss", lastFinite: position.lastFiniteLoss) }
         _ = model.backward(result.gradient)
         if let parallel {
             // Each process's gradient is of its rows' mean loss: weighted by its share of the batch, the sum is the global mean's.
-            let share = Float(batch.labels.count) / Float(global.labels.count)
+            let share = Float(batch.labels.count) / Float(total)
             let grads = model.namedParameters().filter { $0.parameter.trainable }.map { $0.parameter.grad.buffer }
             for g in grads { for i in g.indices { g[i] *= share } }
             parallel.sum(grads)
@@ -161,8 +167,8 @@ public final class Trainer {
         optimizer.step()
         position.step += 1
         position.lastFiniteLoss = loss
-        position.epochTotals.add(loss: Float(loss), correct: correct, count: global.labels.count)
-        position.window.add(loss: Float(loss), correct: correct, count: global.labels.count)
+        position.epochTotals.add(loss: Float(loss), correct: correct, count: total)
+        position.window.add(loss: Float(loss), correct: correct, count: total)
     }
 
     private func record(epoch: Double, _ totals: TrainerState.Totals, _ evaluate: (() throws -> Double)?) throws {

@@ -126,7 +126,8 @@ struct Pretrain: ParsableCommand {
             try checkpoint(epoch < epochs ? " (epoch \(epoch) of \(epochs))" : "", resumable: false).save(to: URL(fileURLWithPath: out))
         }
         do {
-            try trainer.fit(LoaderSource(trainLoader)) {
+            // Under MPI each rank decodes and augments only its rows of every batch.
+            try trainer.fit(LoaderSource(trainLoader, share: MPICommunicator.world.map { ($0.rank, $0.size) })) {
                 try Evaluator.evaluate(network.model, on: testSource, classes: classes, parallel: MPICommunicator.world).top1
             }
         } catch let stop as Trainer.Stop {
