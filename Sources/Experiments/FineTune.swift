@@ -142,11 +142,7 @@ public enum FineTune {
         // Growth is deterministic: a resumed run grows the same network and then takes the checkpoint's weights.
         let (network, map) = try source.grow(config.steps(classes: classes))
         let resume = checkpointing?.resume
-        if let resume {
-            try resume.network.spec.checkSame(as: network.spec, checkpoint: "the checkpoint")
-            try network.model.load(Dictionary(uniqueKeysWithValues: resume.network.model.stateDict().map { ($0.name, $0.tensor) }),
-                                   origin: "the checkpoint")
-        }
+        try resume?.loadWeights(into: network)
         // Training runs on the flattened view (same layers, same names), so depth can split inside nested stages.
         let flat = network.model.flattened()
         try config.depth.apply(to: flat, roles: network.roles, newParameters: map.newParameters,

@@ -91,7 +91,7 @@ public enum ModelSource {
         let network: GrownNetwork
         do {
             network = try Zoo.network(spec)
-            try network.model.load(Dictionary(uniqueKeysWithValues: c.network.model.stateDict().map { ($0.name, $0.tensor) }))
+            try network.model.load(c.network.model.stateDictByName())
         } catch {
             throw CheckpointError("\(spec.architecture) cannot run at \(side)×\(side) with these weights (\(error)); use its own size \(c.network.spec.inputShape[1])")
         }

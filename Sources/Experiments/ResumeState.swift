@@ -32,9 +32,17 @@ public struct ResumeState: Codable, Sendable {
     }
 }
 
+extension Checkpoint {
+    /// Copies this checkpoint's weights into `network`, refusing a checkpoint of another network or growth log.
+    public func loadWeights(into network: GrownNetwork) throws {
+        try self.network.spec.checkSame(as: network.spec, checkpoint: "the checkpoint")
+        try network.model.load(self.network.model.stateDictByName(), origin: "the checkpoint")
+    }
+}
+
 extension NetworkSpec {
     /// Refuses a checkpoint whose network is not this one, naming what differs.
-    public func checkSame(as expected: NetworkSpec, checkpoint: String) throws {
+    func checkSame(as expected: NetworkSpec, checkpoint: String) throws {
         var differences: [String] = []
         if architecture != expected.architecture { differences.append("architecture \(architecture), expected \(expected.architecture)") }
         if inputShape != expected.inputShape { differences.append("input \(inputShape), expected \(expected.inputShape)") }

@@ -41,7 +41,7 @@ public struct RetentionProbe {
         var successor: [String: String] = [:]
         for (new, old) in map.sources { successor[old] = new }
         let classifier = source.roles.classifier + "."
-        var weights = Dictionary(uniqueKeysWithValues: source.model.stateDict().map { ($0.name, $0.tensor) })
+        var weights = source.model.stateDictByName()
         for (name, tensor) in weights where !name.hasPrefix(classifier) {
             guard let adaptedName = successor[name], let adaptedTensor = adaptedTensors[adaptedName] else { continue }
             if adaptedTensor.shape == tensor.shape { weights[name] = adaptedTensor }

@@ -88,7 +88,7 @@ public final class GrownNetwork {
     /// An independent network of `spec` holding `model`'s current weights.
     static func twin(_ architecture: any GrowableArchitecture, _ spec: NetworkSpec, _ model: Sequential) throws -> Sequential {
         let twin = try GrownNetwork(architecture, spec: spec, initialize: false).model
-        try twin.load(Dictionary(uniqueKeysWithValues: model.stateDict().map { ($0.name, $0.tensor) }))
+        try twin.load(model.stateDictByName())
         return twin
     }
 

@@ -13,6 +13,11 @@ extension Layer {
         namedParameters().map { ($0.name, $0.parameter.value) } + namedBuffers().map { ($0.name, $0.tensor) }
     }
 
+    /// `stateDict()` by name (e.g. to load one model's weights into another of the same architecture).
+    public func stateDictByName() -> [String: Tensor] {
+        Dictionary(uniqueKeysWithValues: stateDict().map { ($0.name, $0.tensor) })
+    }
+
     /// Copies `tensors` into this model's parameters and buffers.
     ///
     /// Strict loading refuses missing names, unused names and shape mismatches, listing them all,

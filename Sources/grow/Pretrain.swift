@@ -99,8 +99,7 @@ struct Pretrain: ParsableCommand {
         trainer.progress = isRootProcess ? ProgressDisplay(label: "pretrain") : nil
         trainer.parallel = MPICommunicator.world
         if let resume {
-            try resume.network.spec.checkSame(as: network.spec, checkpoint: "the checkpoint")
-            try network.model.load(Dictionary(uniqueKeysWithValues: resume.network.model.stateDict().map { ($0.name, $0.tensor) }), origin: "the checkpoint")
+            try resume.loadWeights(into: network)
             guard let state = resume.optimizer else { throw CheckpointError("the checkpoint holds no optimizer state, so it cannot be resumed") }
             try optimizer.setState(state)
             try trainer.restore(resume.resume!.trainer)
