@@ -2,8 +2,8 @@ import Foundation
 import Engine
 import NN
 
-/// Old (im2col + GEMM for everything) vs new (direct depthwise, 1×1 straight on GEMM) convolution
-/// paths on EfficientNet-Lite0 (and ResNet downsample) layer shapes, timed through `Conv2d` as a
+/// Old (im2col + GEMM for everything) vs new (direct depthwise, 1×1 straight on GEMM, oneDNN for other
+/// convolutions) paths on EfficientNet-Lite0 and ResNet layer shapes, timed through `Conv2d` as a
 /// network uses it: inference forward (no column cache) and training forward + backward (the im2col
 /// path keeps its column cache when it fits `Conv2d.columnCacheLimit`). `grow bench --conv-paths`.
 public enum ConvPathBenchmark {
@@ -12,7 +12,7 @@ public enum ConvPathBenchmark {
         public let channels: Int, outChannels: Int, size: Int, kernel: Int, stride: Int, depthwise: Bool
     }
 
-    /// EfficientNet-Lite0 layers at a 224 px input (feature maps 112², 56², …) and at 112 px (half of each).
+    /// EfficientNet-Lite0 and ResNet layers at a 224 px input (feature maps 112², 56², …) and scaled to smaller inputs.
     public static func cases(inputSize: Int) -> [Case] {
         func dw(_ c: Int, _ size: Int, _ k: Int, _ stride: Int) -> Case {
             let at = size * inputSize / 224
@@ -23,7 +23,12 @@ public enum ConvPathBenchmark {
             return Case(name: "1x1\(stride > 1 ? " s\(stride)" : "") \(c)->\(o)@\(at) \(what)", channels: c, outChannels: o, size: at,
                         kernel: 1, stride: stride, depthwise: false)
         }
+        func conv3(_ c: Int, _ size: Int) -> Case {
+            let at = Swift.max(1, size * inputSize / 224)
+            return Case(name: "3x3 \(c)->\(c)@\(at) resnet", channels: c, outChannels: c, size: at, kernel: 3, stride: 1, depthwise: false)
+        }
         return [
+            conv3(64, 56), conv3(128, 28), conv3(256, 14), conv3(512, 7),
             dw(96, 112, 3, 1), dw(144, 56, 3, 1), dw(96, 112, 3, 2), dw(144, 56, 5, 2), dw(672, 14, 5, 1),
             pw(24, 144, 56, 1, "expand"), pw(144, 24, 56, 1, "project"), pw(80, 480, 14, 1, "expand"), pw(320, 1280, 7, 1, "head"),
             pw(64, 128, 56, 2, "resnet ds"), pw(256, 512, 14, 2, "resnet ds"),
@@ -39,7 +44,7 @@ public enum ConvPathBenchmark {
 
     /// Times every case (or those whose name contains one of `only`) at 1 and 2 threads (or `threads`): best of `rounds`
     /// rounds of at least `minSeconds` per variant, after one warm-up call each.
-    public static func measure(batch: Int = 16, inputSizes: [Int] = [224, 112], threads: [Int] = [1, 2], rounds: Int = 3,
+    public static func measure(batch: Int = 16, inputSizes: [Int] = [224, 112, 64], threads: [Int] = [1, 2], rounds: Int = 3,
                                minSeconds: Double = 0.3, only: [String]? = nil, progress: (String) -> Void = { _ in }) -> [Row] {
         var rows: [Row] = []
         for inputSize in inputSizes {

@@ -1,11 +1,13 @@
 import Foundation
 import Engine
 import NN
+import Training
 
 /// Per-layer forward/backward time of a `Sequential` training step, to see where a workload spends.
 public enum LayerProfile {
     public struct Row: Sendable { public let name: String; public let forwardMs: Double; public let backwardMs: Double }
 
+    /// One row per layer, then the optimizer step (SGD with momentum, which also zeroes the gradients).
     public static func measure(_ w: Workload, steps: Int = 5) -> [Row] {
         let model = w.build()
         let (x, labels) = w.randomBatch()
@@ -16,7 +18,8 @@ public enum LayerProfile {
             s.layers.flatMap { (name, layer) in (layer as? Sequential).map { flatten($0, prefix + name + ".") } ?? [(prefix + name, layer)] }
         }
         let layers = flatten(model, "")
-        var fwd = [Double](repeating: 0, count: layers.count), bwd = fwd
+        let sgd = SGD(model: model, learningRate: 0.01, momentum: 0.9)
+        var fwd = [Double](repeating: 0, count: layers.count), bwd = fwd, update = 0.0
         func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
         for step in 0..<(steps + 1) {
             var h = x
@@ -29,9 +32,11 @@ public enum LayerProfile {
                 let t = now(); g = l.backward(g)
                 if step > 0 { bwd[i] += Double(now() - t) / 1e6 }
             }
-            model.zeroGradients()
+            let t = now(); sgd.step()
+            if step > 0 { update += Double(now() - t) / 1e6 }
         }
         return layers.enumerated().map { Row(name: "\($0.element.0) \($0.element.1.summary)", forwardMs: fwd[$0.offset] / Double(steps),
                                              backwardMs: bwd[$0.offset] / Double(steps)) }
+            + [Row(name: "optimizer step (SGD, momentum)", forwardMs: 0, backwardMs: update / Double(steps))]
     }
 }

@@ -84,10 +84,7 @@ public enum ConvKernels {
         let (O, OHW) = (g.outChannels, g.outHeight * g.outWidth)
         for b in 0..<g.batch {
             for o in 0..<O {
-                let d = dy + (b * O + o) * OHW
-                var s: Float = 0
-                for i in 0..<OHW { s += d[i] }
-                dbias[o] += s
+                dbias[o] += Reductions.sum(dy + (b * O + o) * OHW, OHW)
             }
         }
     }

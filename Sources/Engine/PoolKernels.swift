@@ -13,24 +13,51 @@ public enum PoolKernels {
         let isPlain2x2 = g.kernelH == 2 && g.kernelW == 2 && g.strideH == 2 && g.strideW == 2 && g.padTop == 0 && g.padLeft == 0
         parallelFor(planes, minPerThread: Swift.max(1, 262_144 / Swift.max(H * W, 1))) { range in
             if isPlain2x2 { for p in range { max2x2(xs.value + p * H * W, ys.value + p * OH * OW, as_.value + p * OH * OW, W, OH, OW) }; return }
+            // Row maxima of every input row, [H, OW] values and their flat input indices, reused across planes.
+            let rowMax = UnsafeMutablePointer<Float>.allocate(capacity: H * OW), rowArg = UnsafeMutablePointer<Int32>.allocate(capacity: H * OW)
+            defer { rowMax.deallocate(); rowArg.deallocate() }
             for p in range {
-                let xp = xs.value + p * H * W, yp = ys.value + p * OH * OW, ap = as_.value + p * OH * OW
-                for oy in 0..<OH {
-                    let y0 = oy * g.strideH - g.padTop
-                    let yLo = Swift.max(y0, 0), yHi = Swift.min(y0 + g.kernelH, H)
-                    for ox in 0..<OW {
-                        let x0 = ox * g.strideW - g.padLeft
-                        let xLo = Swift.max(x0, 0), xHi = Swift.min(x0 + g.kernelW, W)
-                        var best = -Float.infinity, bestIndex = -1
-                        for iy in yLo..<yHi {
-                            let row = xp + iy * W
-                            for ix in xLo..<xHi where row[ix] > best || bestIndex < 0 {
-                                best = row[ix]; bestIndex = iy * W + ix
-                            }
-                        }
-                        yp[oy * OW + ox] = best
-                        ap[oy * OW + ox] = Int32(bestIndex)
-                    }
+                maxSeparable(xs.value + p * H * W, ys.value + p * OH * OW, as_.value + p * OH * OW, g, rowMax, rowArg)
+            }
+        }
+    }
+
+    /// Any window as two passes: the maximum of each input row's horizontal windows, then the maximum of
+    /// those down each vertical window. Row by row, first maximum wins within a row and the top row wins
+    /// between rows, which is the first maximum in row-major order — the naive scan's choice. The vertical
+    /// pass runs on contiguous rows (vectorised); the old per-window scan took 17.5 ms for ResNet-18's
+    /// 3×3/2 pool at batch 32, 64 px (AMD EPYC, 1 thread).
+    /// x: [H, W] → y, argmax: [OH, OW]; rowMax, rowArg: [H, OW] scratch.
+    @inline(__always)
+    static func maxSeparable(_ xp: UnsafePointer<Float>, _ yp: UnsafeMutablePointer<Float>, _ ap: UnsafeMutablePointer<Int32>,
+                             _ g: ConvGeometry, _ rowMax: UnsafeMutablePointer<Float>, _ rowArg: UnsafeMutablePointer<Int32>) {
+        let (H, W, OH, OW) = (g.height, g.width, g.outHeight, g.outWidth)
+        for iy in 0..<H {
+            let row = xp + iy * W, m = rowMax + iy * OW, a = rowArg + iy * OW
+            for ox in 0..<OW {
+                let x0 = ox * g.strideW - g.padLeft
+                let lo = Swift.max(x0, 0), hi = Swift.min(x0 + g.kernelW, W)
+                guard lo < hi else { m[ox] = -.infinity; a[ox] = -1; continue }   // a window of padding only
+                var best = row[lo], bestIndex = lo
+                for ix in (lo + 1)..<Swift.max(hi, lo + 1) {
+                    let v = row[ix], better = v > best
+                    best = better ? v : best; bestIndex = better ? ix : bestIndex
+                }
+                m[ox] = best; a[ox] = Int32(iy * W + bestIndex)
+            }
+        }
+        for oy in 0..<OH {
+            let y0 = oy * g.strideH - g.padTop
+            let lo = Swift.max(y0, 0), hi = Swift.min(y0 + g.kernelH, H)
+            let y = yp + oy * OW, a = ap + oy * OW
+            guard lo < hi else { y.update(repeating: -.infinity, count: OW); a.update(repeating: -1, count: OW); continue }
+            y.update(from: rowMax + lo * OW, count: OW)
+            a.update(from: rowArg + lo * OW, count: OW)
+            for iy in (lo + 1)..<Swift.max(hi, lo + 1) {
+                let m = rowMax + iy * OW, r = rowArg + iy * OW
+                for ox in 0..<OW {
+                    let v = m[ox], better = v > y[ox] || a[ox] < 0
+                    y[ox] = better ? v : y[ox]; a[ox] = better ? r[ox] : a[ox]
                 }
             }
         }
@@ -105,21 +132,24 @@ public enum PoolKernels {
         }
     }
 
-    /// Naive max pooling reference: scans every window position including padding (as −∞). Tests only.
-    public static func naiveMax(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
+    /// Naive max pooling reference: scans every window position in row-major order, padding as −∞; the
+    /// arg-max is the first valid position holding the maximum. Tests only.
+    public static func naiveMax(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>? = nil, _ g: ConvGeometry) {
         let (H, W, OH, OW) = (g.height, g.width, g.outHeight, g.outWidth)
         for p in 0..<(g.batch * g.inChannels) {
             for oy in 0..<OH {
                 for ox in 0..<OW {
-                    var best = -Float.infinity
+                    var best = -Float.infinity, bestIndex: Int32 = -1
                     for ki in 0..<g.kernelH {
                         for kj in 0..<g.kernelW {
                             let iy = oy * g.strideH - g.padTop + ki, ix = ox * g.strideW - g.padLeft + kj
-                            let v = (iy >= 0 && iy < H && ix >= 0 && ix < W) ? x[p * H * W + iy * W + ix] : -Float.infinity
-                            best = Swift.max(best, v)
+                            guard iy >= 0 && iy < H && ix >= 0 && ix < W else { best = Swift.max(best, -.infinity); continue }
+                            let v = x[p * H * W + iy * W + ix]
+                            if v > best || bestIndex < 0 { best = v; bestIndex = Int32(iy * W + ix) }
                         }
                     }
                     y[p * OH * OW + oy * OW + ox] = best
+                    argmax?[p * OH * OW + oy * OW + ox] = bestIndex
                 }
             }
         }

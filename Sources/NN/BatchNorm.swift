@@ -57,9 +57,7 @@ public final class BatchNorm: Layer {
                             let shift = x.pointer[c * hw]
                             var sum: Double = 0, sq: Double = 0
                             for b in 0..<n {
-                                let p = x.pointer + (b * C + c) * hw
-                                var r: Float = 0, r2: Float = 0
-                                for i in 0..<hw { let d = p[i] - shift; r += d; r2 += d * d }
+                                let (r, r2) = Reductions.shiftedMoments(x.pointer + (b * C + c) * hw, hw, shift: shift)
                                 sum += Double(r); sq += Double(r2)
                             }
                             let m = sum / Double(count)
@@ -113,9 +111,8 @@ public final class BatchNorm: Layer {
                         var s1: Double = 0, s2: Double = 0
                         let mu = mean[c]
                         for bi in 0..<n {
-                            let d = dy.pointer + (bi * C + c) * hw, xp = x.pointer + (bi * C + c) * hw
-                            var r1: Float = 0, r2: Float = 0
-                            for i in 0..<hw { r1 += d[i]; r2 += d[i] * (xp[i] - mu) }
+                            let offset = (bi * C + c) * hw
+                            let (r1, r2) = Reductions.sumAndCenteredDot(dy.pointer + offset, x.pointer + offset, hw, center: mu)
                             s1 += Double(r1); s2 += Double(r2)
                         }
                         ap.value[c] = Float(s1); bp.value[c] = Float(s2) * invStd[c]

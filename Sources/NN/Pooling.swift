@@ -92,10 +92,7 @@ public final class GlobalAvgPool: Layer {
         let y = Tensor(uninitialized: [x.shape[0], x.shape[1]])
         let inv = 1 / Float(hw)
         for p in 0..<planes {
-            let xp = x.pointer + p * hw
-            var s: Float = 0
-            for i in 0..<hw { s += xp[i] }
-            y.pointer[p] = s * inv
+            y.pointer[p] = Reductions.sum(x.pointer + p * hw, hw) * inv
         }
         inputShape = x.shape
         return y
