@@ -74,6 +74,16 @@ final class TSNETests: XCTestCase {
         XCTAssertNotEqual(y.array, other.array, "a different seed must give a different random start")
     }
 
+    /// Small sets: the perplexity is capped at (n − 1)/3, fewer than 3 points need no optimisation.
+    func testSmallSets() {
+        let (x, labels) = TestData.clusters(2, perCluster: 6, d: 5, spread: 10, seed: 2)
+        let result = Embedding.tsneResult(x, iterations: 300, seed: 3)
+        XCTAssertEqual(result.perplexity, 11.0 / 3, accuracy: 1e-12)
+        XCTAssertEqual(Separability.knnAccuracy(result.coordinates, labels: labels, k: 1), 1)
+        XCTAssertEqual(Embedding.tsne(TestData.gaussian(2, 4, seed: 1), seed: 1).array, [0, 0, 1, 0])
+        XCTAssertEqual(Embedding.tsne(TestData.gaussian(1, 4, seed: 1), seed: 1).shape, [1, 2])
+    }
+
     /// Prints the time of exact t-SNE on 2,000 points × 512-D and 2,500 × 4,096-D (no assertion: machines differ).
     /// Meaningful in a release build: `swift build -c release --build-tests -Xswiftc -enable-testing`, then
     /// `GROW_TSNE_TIMING=1 GROW_THREADS=1 swift test -c release --skip-build --filter testTSNETiming`; a debug build
