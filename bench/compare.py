@@ -5,10 +5,11 @@ For each thread count, runs both programs alternately ROUNDS times and keeps, pe
 training and inference rate of each (best-of reduces the effect of a noisy neighbour on a shared VM).
 Around every run it samples /proc/stat and reports how much CPU time *other* processes (and the
 hypervisor, as steal) took, so contaminated rounds can be spotted. Prints a Markdown table, with the
-CPU's model name above it.
+CPU's model name above it, each side's training speed as a share of the measured FMA peak (SGEMM 1024³), and a
+second table of peak resident memory per workload (separate quick runs, so each peak belongs to one workload).
 
 Usage: python3 bench/compare.py [--rounds 3] [--threads 1,2] [--grow .build/release/grow] [--python PY]
-                                [--only efficientnet-lite0-224,efficientnet-lite0-112,resnet18-224]
+                                [--only efficientnet-lite0-224,efficientnet-lite0-112,resnet18-224] [--no-memory]
 (--only is passed to both programs; without it each runs its default workloads.)
 """
 import argparse, json, os, subprocess, sys
@@ -20,9 +21,15 @@ def cpu_times():
     return busy, v[7] if len(v) > 7 else 0    # (busy jiffies, steal jiffies)
 
 def run(cmd):
+    """(parsed JSON, other load, steal, peak resident MiB of the child)."""
     before_busy, before_steal = cpu_times()
     t0 = os.times()
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True) as child:
+        out = child.stdout.read()
+        _, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != 0:
+        raise subprocess.CalledProcessError(child.returncode, cmd)
     t1 = os.times()
     after_busy, after_steal = cpu_times()
     hz = os.sysconf("SC_CLK_TCK")
@@ -30,7 +37,7 @@ def run(cmd):
     elapsed = (t1.elapsed - t0.elapsed) * hz * os.cpu_count()
     other = max(0.0, (after_busy - before_busy) - own) / max(elapsed, 1)
     steal = (after_steal - before_steal) / max(elapsed, 1)
-    return json.loads(out), other, steal
+    return json.loads(out), other, steal, usage.ru_maxrss / 1024
 
 def cpu_model():
     """The `model name` of /proc/cpuinfo (what lscpu shows as Model name)."""
@@ -47,16 +54,18 @@ def main():
     p.add_argument("--grow", default=".build/release/grow")
     p.add_argument("--python", default=sys.executable)
     p.add_argument("--only", help="comma-separated workloads, passed to both programs")
+    p.add_argument("--no-memory", dest="memory", action="store_false",
+                   help="skip the peak-memory table (one quick training run per workload and side, at the last thread count)")
     a = p.parse_args()
     only = ["--only", a.only] if a.only else []
-    rows = []
+    rows, flops, peaks = [], {}, {}
     for t in [int(x) for x in a.threads.split(",")]:
         best, order = {}, []  # order: workloads as grow reports them
         worst_other = 0.0
         for r in range(a.rounds):
             for name, cmd in [("grow", [a.grow, "bench", "--threads", str(t), "--json"] + only),
                               ("torch", [a.python, "bench/pytorch_reference.py", "--threads", str(t), "--json"] + only)]:
-                result, other, steal = run(cmd)
+                result, other, steal, _ = run(cmd)
                 worst_other = max(worst_other, other + steal)
                 rates = ", ".join(f"{w['name']} {w['train_images_per_s']:.1f}/{w['inference_images_per_s']:.1f}" for w in result["workloads"])
                 print(f"threads {t} round {r + 1} {name}: other load {100 * other:.1f}%, steal {100 * steal:.1f}%"
@@ -64,22 +73,43 @@ def main():
                 for w in result["workloads"]:
                     if name == "grow" and w["name"] not in order:
                         order.append(w["name"])
+                        flops[w["name"]] = w["train_flops_per_image"]
                     k = (name, w["name"])
                     b = best.setdefault(k, [0.0, 0.0])
                     b[0] = max(b[0], w["train_images_per_s"]); b[1] = max(b[1], w["inference_images_per_s"])
                 k = (name, "sgemm")
                 best[k] = [max(best.get(k, [0, 0])[0], result["sgemm_gflops"]), 0]
+        # The machine's measured FMA peak at t threads: the faster of the two SGEMM 1024³ runs (both reach it).
+        peak = peaks[t] = max(best[("grow", "sgemm")][0], best[("torch", "sgemm")][0])
         for w in order:
             if ("torch", w) not in best:
                 continue  # a workload the PyTorch side does not build
             g, q = best[("grow", w)], best[("torch", w)]
-            rows.append(f"| {w} | {t} | {g[0]:.1f} | {q[0]:.1f} | {g[0] / q[0]:.2f}× | {g[1]:.1f} | {q[1]:.1f} | {g[1] / q[1]:.2f}× |")
-        rows.append(f"| SGEMM 1024³ GFLOP/s | {t} | {best[('grow', 'sgemm')][0]:.1f} | {best[('torch', 'sgemm')][0]:.1f} | | | | |")
+            share = lambda rate: f"{100 * rate * flops[w] / (peak * 1e9):.0f} %"
+            rows.append(f"| {w} | {t} | {g[0]:.1f} | {q[0]:.1f} | {g[0] / q[0]:.2f}× | {g[1]:.1f} | {q[1]:.1f} | {g[1] / q[1]:.2f}× "
+                        f"| {share(g[0])} | {share(q[0])} |")
+        rows.append(f"| SGEMM 1024³ GFLOP/s | {t} | {best[('grow', 'sgemm')][0]:.1f} | {best[('torch', 'sgemm')][0]:.1f} | | | | | | |")
         print(f"threads {t}: worst other+steal load during a run {100 * worst_other:.1f}%", file=sys.stderr)
     print(f"CPU: {cpu_model()}, {os.cpu_count()} logical CPUs\n")
-    print("| workload | threads | GrowingBrain train img/s | PyTorch train img/s | ratio | GrowingBrain inference img/s | PyTorch inference img/s | ratio |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    print("| workload | threads | GrowingBrain train img/s | PyTorch train img/s | ratio | GrowingBrain inference img/s | PyTorch inference img/s | ratio "
+          "| GrowingBrain train, share of FMA peak | PyTorch train, share of FMA peak |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     print("\n".join(rows))
+    print("\nFMA peak: the SGEMM 1024³ rate (the faster side's) at that thread count; training FLOPs per image counted by "
+          "`grow bench` at the convolution seam and in fully connected layers (2 per multiply-add, forward and backward).")
+    if a.memory:
+        print_memory(a, order, only)
+
+def print_memory(a, workloads, only):
+    """Peak resident memory of a process that builds and trains one workload (one per run, so each peak is that workload's)."""
+    print("\n| workload | GrowingBrain peak RSS MiB | PyTorch peak RSS MiB | ratio |\n|---|---:|---:|---:|")
+    threads = a.threads.split(",")[-1]
+    for w in workloads:
+        peak = {}
+        for name, cmd in [("grow", [a.grow, "bench", "--threads", threads, "--json", "--quick", "--only", w]),
+                          ("torch", [a.python, "bench/pytorch_reference.py", "--threads", threads, "--json", "--quick", "--only", w])]:
+            peak[name] = run(cmd)[3]
+        print(f"| {w} | {peak['grow']:.0f} | {peak['torch']:.0f} | {peak['grow'] / peak['torch']:.2f}× |")
 
 if __name__ == "__main__":
     main()

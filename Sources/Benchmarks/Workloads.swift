@@ -69,12 +69,19 @@ public struct WorkloadResult: Codable, Sendable {
     public let batch: Int
     public let trainImagesPerSecond: Double
     public let inferenceImagesPerSecond: Double
+    /// Floating-point operations of one training step per image (convolutions and fully connected layers, forward
+    /// and backward), counted at the kernels: with a rate and the machine's peak, the share of the peak a workload uses.
+    public let trainFLOPsPerImage: Double
 
     enum CodingKeys: String, CodingKey {
         case name, batch
         case trainImagesPerSecond = "train_images_per_s"
         case inferenceImagesPerSecond = "inference_images_per_s"
+        case trainFLOPsPerImage = "train_flops_per_image"
     }
+
+    /// Share of `peakGFLOPS` a training step runs at.
+    public func peakShare(_ peakGFLOPS: Double) -> Double { trainImagesPerSecond * trainFLOPsPerImage / (peakGFLOPS * 1e9) }
 }
 
 /// Measures training (forward + loss + backward + SGD step) and inference throughput.
@@ -103,16 +110,18 @@ public enum Benchmark {
         let sgd = SGD(model: model, learningRate: 0.01, momentum: 0.9)
         let timing = quick ? Timing.quick : w.timing
         model.setTraining(true)
-        let train = bestRate(timing) {
+        func step() {
             let logits = model.forward(x)
             let loss = SoftmaxCrossEntropy.evaluate(logits: logits, labels: labels)
             _ = model.backward(loss.gradient)
             sgd.step()
         }
+        let train = bestRate(timing, step)
+        let flops = FLOPCounter.count(step)
         model.setTraining(false)
         let infer = bestRate(timing) { _ = model.forward(x) }
         return WorkloadResult(name: w.name, batch: w.batch, trainImagesPerSecond: train * Double(w.batch),
-                              inferenceImagesPerSecond: infer * Double(w.batch))
+                              inferenceImagesPerSecond: infer * Double(w.batch), trainFLOPsPerImage: flops / Double(w.batch))
     }
 
     /// SGEMM GFLOP/s at n×n×n through the engine's GEMM seam.

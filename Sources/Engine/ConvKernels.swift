@@ -49,9 +49,13 @@ public enum ConvKernels {
         (firstImage * g.groups + group * count) * g.patchSize * g.outHeight * g.outWidth
     }
 
+    /// Multiply-adds of one forward pass (each of backward's input and weight gradients costs the same).
+    public static func multiplyAdds(_ g: ConvGeometry) -> Int { g.batch * g.outChannels * g.outHeight * g.outWidth * g.patchSize }
+
     /// y = conv(x, w) + bias.
     public static func forward(x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                                y: UnsafeMutablePointer<Float>, _ g: ConvGeometry, columns: UnsafeMutablePointer<Float>? = nil) {
+        FLOPCounter.add(multiplyAdds: multiplyAdds(g))
         switch path(for: g) {
         case .depthwise: DepthwiseConv.forward(x: x, w: w, bias: bias, y: y, g)
         case .pointwise: PointwiseConv.forward(x: x, w: w, bias: bias, y: y, g)
@@ -66,6 +70,7 @@ public enum ConvKernels {
     public static func backward(x: UnsafePointer<Float>, w: UnsafePointer<Float>, dy: UnsafePointer<Float>,
                                 dx: UnsafeMutablePointer<Float>?, dw: UnsafeMutablePointer<Float>?,
                                 dbias: UnsafeMutablePointer<Float>?, _ g: ConvGeometry, columns: UnsafeMutablePointer<Float>? = nil) {
+        FLOPCounter.add(multiplyAdds: multiplyAdds(g) * ((dx == nil ? 0 : 1) + (dw == nil ? 0 : 1)))
         switch path(for: g) {
         case .depthwise:
             if dx != nil || dw != nil || dbias != nil { DepthwiseConv.backward(x: x, w: w, dy: dy, dx: dx, dw: dw, dbias: dbias, g) }

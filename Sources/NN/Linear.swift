@@ -43,6 +43,7 @@ public final class Linear: Layer {
         checkShape(x.shape.count == 2 && x.shape[1] == inFeatures, summary, expected: "[N, \(inFeatures)]", actual: x.shape)
         let n = x.shape[0]
         let y = Tensor(uninitialized: [n, outFeatures])
+        FLOPCounter.add(multiplyAdds: n * outFeatures * inFeatures)
         if let bias {
             for i in 0..<n { (y.pointer + i * outFeatures).update(from: bias.value.pointer, count: outFeatures) }
         }
@@ -56,6 +57,7 @@ public final class Linear: Layer {
         guard let x = input else { preconditionFailure("\(summary): backward without a training forward") }
         let n = x.shape[0]
         checkShape(dy.shape == [n, outFeatures], summary + " backward", expected: "[\(n), \(outFeatures)]", actual: dy.shape)
+        FLOPCounter.add(multiplyAdds: n * outFeatures * inFeatures * ((weight.trainable ? 1 : 0) + (needsInputGradient ? 1 : 0)))
         if weight.trainable {
             GEMM.sgemm(transA: true, m: outFeatures, n: inFeatures, k: n, a: dy.pointer, lda: outFeatures,
                        b: x.pointer, ldb: inFeatures, beta: 1, c: weight.grad.pointer, ldc: inFeatures)

@@ -80,10 +80,11 @@ struct Bench: ParsableCommand {
             print(String(data: try encoder.encode(report), encoding: .utf8)!)
         } else {
             print("threads: \(Threads.count)   OpenBLAS core: \(Threads.blasCore)   SGEMM 1024³: \(String(format: "%.1f", gflops)) GFLOP/s")
-            print("workload                  batch   train img/s   inference img/s")
+            print("workload                  batch   train img/s   inference img/s   train GFLOP/s   share of SGEMM peak")
             for r in results {
                 print(r.name.padding(toLength: 24, withPad: " ", startingAt: 0)
-                      + String(format: "%7d %13.1f %17.1f", r.batch, r.trainImagesPerSecond, r.inferenceImagesPerSecond))
+                      + String(format: "%7d %13.1f %17.1f %15.1f %20.0f %%", r.batch, r.trainImagesPerSecond, r.inferenceImagesPerSecond,
+                               r.trainImagesPerSecond * r.trainFLOPsPerImage / 1e9, 100 * r.peakShare(gflops)))
             }
         }
     }
