@@ -32,6 +32,7 @@ public enum ConvKernels {
         if !fastPaths { return .im2col }
         if DepthwiseConv.supports(g) { return .depthwise }
         if PointwiseConv.supports(g) { return .pointwise }
+        if isWeightHeavy(g) { return .im2col }
         if oneDNN && OneDNNConv.supports(g) { return .onednn }
         return .im2col
     }
@@ -105,23 +106,34 @@ public enum ConvKernels {
     /// Runs `body(worker, imageRange)` over slices of the batch, with OpenBLAS single-threaded
     /// when more than one worker runs (each GEMM is then per-thread).
     static func forEachSlice(_ n: Int, _ body: (Int, Range<Int>) -> Void) {
-        let workers = Swift.min(Threads.count, n)
+        let workers = Swift.min(Threads.available, n)
         if workers <= 1 { body(0, 0..<n); return }
-        openblas_set_num_threads(1)
-        defer { openblas_set_num_threads(Int32(Threads.count)) }
         withoutActuallyEscaping(body) { body in
             let box = UncheckedSendable(body)
             DispatchQueue.concurrentPerform(iterations: workers) { wi in
-                box.value(wi, (n * wi / workers)..<(n * (wi + 1) / workers))
+                Threads.asWorker { box.value(wi, (n * wi / workers)..<(n * (wi + 1) / workers)) }
             }
         }
+    }
+
+    /// More weights than output pixels in the whole batch (O > N·OH·OW, ungrouped): ResNet's last stage at 64 px.
+    /// Batch slices would each stream all the weights and keep a private weight gradient, so these run as one
+    /// whole-batch im2col with the GEMMs split across workers (3×3 512→512 at 2×2, batch 16: oneDNN 14.97 ms and
+    /// im2col 13.85 ms forward + backward at 1 thread; sliced, 2 threads were no faster).
+    public static func isWeightHeavy(_ g: ConvGeometry) -> Bool {
+        g.groups == 1 && g.outChannels > g.batch * g.outHeight * g.outWidth
+    }
+
+    /// `forEachSlice`, or the whole batch at once on the calling thread for weight-heavy geometries.
+    static func eachSlice(_ g: ConvGeometry, _ body: (Int, Range<Int>) -> Void) {
+        if isWeightHeavy(g) { body(0, 0..<g.batch) } else { forEachSlice(g.batch, body) }
     }
 
     static func slicedForward(x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                               y: UnsafeMutablePointer<Float>, _ g: ConvGeometry, columns: UnsafeMutablePointer<Float>?) {
         let (C, HW, O, OHW) = (g.inChannels, g.height * g.width, g.outChannels, g.outHeight * g.outWidth)
         let (Cg, Og, patch) = (g.groupInChannels, g.groupOutChannels, g.patchSize)
-        forEachSlice(g.batch) { _, slice in
+        eachSlice(g) { _, slice in
             let chunk = chunkSize(g, slice: slice.count)
             let col = columns == nil ? Tensor(uninitialized: [patch, chunk * OHW]) : nil
             let tmp = chunk > 1 ? Tensor(uninitialized: [Og, chunk * OHW]) : nil
@@ -167,10 +179,10 @@ public enum ConvKernels {
                                columns: UnsafeMutablePointer<Float>?) {
         let (C, HW, O, OHW) = (g.inChannels, g.height * g.width, g.outChannels, g.outHeight * g.outWidth)
         let (Cg, Og, patch) = (g.groupInChannels, g.groupOutChannels, g.patchSize)
-        let workers = Swift.min(Threads.count, g.batch)
+        let workers = isWeightHeavy(g) ? 1 : Swift.min(Threads.available, g.batch)
         // Worker 0 accumulates into dw itself; the others into private buffers summed afterwards.
         let privateDW: [Tensor?] = (0..<workers).map { $0 == 0 || dw == nil ? nil : Tensor(zeros: [O * patch]) }
-        forEachSlice(g.batch) { worker, slice in
+        eachSlice(g) { worker, slice in
             let chunk = chunkSize(g, slice: slice.count)
             let col = Tensor(uninitialized: [patch, chunk * OHW])
             let dyBlock = chunk > 1 ? Tensor(uninitialized: [Og, chunk * OHW]) : nil

@@ -5,12 +5,44 @@ import COpenBLAS
 /// Row-major: C[m,n] = alpha * op(A)[m,k] * op(B)[k,n] + beta * C[m,n], where op(A) is A or Aᵀ.
 /// `lda`, `ldb`, `ldc` are the row strides of A, B, C as stored.
 public enum GEMM {
-    @inlinable
+    /// Outside a parallel loop, a product of at least `splitMultiplyAdds` is split into one block of C's columns
+    /// (or rows, when C is taller than wide) per worker, each a single-threaded OpenBLAS call: the engine's
+    /// workers do all the threading (see `Threads.set`). Blocks start at multiples of 16 columns/rows, so a
+    /// given thread count always splits the same way and results repeat bit for bit.
     public static func sgemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
                              alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
                              b: UnsafePointer<Float>, ldb: Int,
                              beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
         if m == 0 || n == 0 { return }
+        let byColumns = n >= m
+        let workers = Swift.min(Threads.available, (byColumns ? n : m) / 16)
+        guard workers > 1, m * n * k >= splitMultiplyAdds else {
+            return blas(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+        }
+        let (ap, bp, cp) = (UncheckedSendable(a), UncheckedSendable(b), UncheckedSendable(c))
+        parallelFor(workers) { blocks in
+            for w in blocks {
+                let extent = byColumns ? n : m
+                let lo = (extent * w / workers) & ~15, hi = w == workers - 1 ? extent : (extent * (w + 1) / workers) & ~15
+                guard lo < hi else { continue }
+                if byColumns {   // C[:, lo..<hi] = op(A) · op(B)[:, lo..<hi]
+                    blas(transA, transB, m, hi - lo, k, alpha, ap.value, lda, bp.value + (transB ? lo * ldb : lo), ldb,
+                         beta, cp.value + lo, ldc)
+                } else {         // C[lo..<hi, :] = op(A)[lo..<hi, :] · op(B)
+                    blas(transA, transB, hi - lo, n, k, alpha, ap.value + (transA ? lo : lo * lda), lda, bp.value, ldb,
+                         beta, cp.value + lo * ldc, ldc)
+                }
+            }
+        }
+    }
+
+    /// Smallest product (m·n·k) split across workers: below it a dispatch (~10 µs) costs more than it saves.
+    public static let splitMultiplyAdds = 1 << 21
+
+    @inline(__always)
+    static func blas(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+                     _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+                     _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
         cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }

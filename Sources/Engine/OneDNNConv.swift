@@ -44,7 +44,7 @@ enum OneDNNConv {
                          dx: UnsafeMutablePointer<Float>?, dw: UnsafeMutablePointer<Float>?, _ g: ConvGeometry) {
         let (inImage, outImage) = (g.inChannels * g.height * g.width, g.outChannels * g.outHeight * g.outWidth)
         let weightCount = g.outChannels * g.patchSize
-        let workers = Swift.min(Threads.count, g.batch)
+        let workers = Swift.min(Threads.available, g.batch)
         // One plain weight-gradient buffer per worker, summed into dw in worker order afterwards.
         let sliceDW: [Tensor] = dw == nil ? [] : (0..<workers).map { _ in Tensor(uninitialized: [weightCount]) }
         ConvKernels.forEachSlice(g.batch) { worker, slice in

@@ -59,7 +59,7 @@ public enum PointwiseConv {
                                 dx: UnsafeMutablePointer<Float>?, dw: UnsafeMutablePointer<Float>?, _ g: ConvGeometry) {
         let (C, HW, O, OHW) = (g.inChannels, g.height * g.width, g.outChannels, g.outHeight * g.outWidth)
         let (Cg, Og) = (g.groupInChannels, g.groupOutChannels)
-        let workers = Swift.min(Threads.count, g.batch)
+        let workers = Swift.min(Threads.available, g.batch)
         let privateDW: [Tensor?] = (0..<workers).map { $0 == 0 || dw == nil ? nil : Tensor(zeros: [O * Cg]) }
         ConvKernels.forEachSlice(g.batch) { worker, slice in
             let chunk = chunkSize(g, slice: slice.count)

@@ -26,6 +26,50 @@ final class GEMMTests: XCTestCase {
         }
     }
 
+    /// Products large enough to be split across workers, by columns (wide C) and by rows (tall C), with strides
+    /// larger than the matrices; and inside a worker (no nested split), at 2 and 3 threads.
+    func testSplitSgemmMatchesNaiveReference() {
+        defer { Threads.set(1) }
+        var rng = RNG(seed: 2)
+        for threads in [2, 3] {
+            Threads.set(threads)
+            for (m, n, k) in [(40, 301, 200), (301, 40, 200), (130, 130, 130)] {
+                XCTAssertGreaterThanOrEqual(m * n * k, GEMM.splitMultiplyAdds)
+                for transA in [false, true] {
+                    for transB in [false, true] {
+                        let (lda, ldb, ldc) = ((transA ? m : k) + 3, (transB ? k : n) + 5, n + 7)
+                        let a = randomTensor([(transA ? k : m) * lda], &rng), b = randomTensor([(transB ? n : k) * ldb], &rng)
+                        let c0 = randomTensor([m * ldc], &rng)
+                        let fast = c0.copy(), slow = c0.copy(), nested = c0.copy()
+                        GEMM.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 0.5, a: a.pointer, lda: lda,
+                                   b: b.pointer, ldb: ldb, beta: 1, c: fast.pointer, ldc: ldc)
+                        GEMM.naive(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 0.5, a: a.pointer, lda: lda,
+                                   b: b.pointer, ldb: ldb, beta: 1, c: slow.pointer, ldc: ldc)
+                        parallelFor(1) { _ in
+                            GEMM.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 0.5, a: a.pointer, lda: lda,
+                                       b: b.pointer, ldb: ldb, beta: 1, c: nested.pointer, ldc: ldc)
+                        }
+                        let what = "m\(m) n\(n) k\(k) tA\(transA) tB\(transB) T\(threads)"
+                        assertClose(fast, slow, atol: 1e-3, rtol: 1e-4, "split sgemm " + what)   // padding between rows untouched too
+                        assertClose(nested, slow, atol: 1e-3, rtol: 1e-4, "sgemm inside a worker " + what)
+                    }
+                }
+            }
+        }
+    }
+
+    func testWorkerMarkIsScopedToLoopBodies() {
+        defer { Threads.set(1) }
+        Threads.set(2)
+        XCTAssertFalse(Threads.isWorker)
+        XCTAssertEqual(Threads.available, 2)
+        let inside = UnsafeMutablePointer<Int>.allocate(capacity: 4)
+        defer { inside.deallocate() }
+        parallelFor(4) { r in for i in r { inside[i] = Threads.available } }
+        XCTAssertEqual((0..<4).map { inside[$0] }, [1, 1, 1, 1], "nested loops run inline")
+        XCTAssertFalse(Threads.isWorker, "the calling thread's mark is restored")
+    }
+
     func testThreadCountDrivesOpenBLAS() {
         Threads.set(2)
         XCTAssertEqual(Threads.count, 2)

@@ -8,7 +8,7 @@ final class OneDNNConvTests: XCTestCase {
     static let geometries: [ConvGeometry] = [
         // MiniAlexNet's conv2 and conv3 (3×3, pad 1), small batches
         ConvGeometry(batch: 3, inChannels: 32, height: 14, width: 14, outChannels: 64, kernel: (3, 3), padding: (1, 1, 1, 1)),
-        ConvGeometry(batch: 2, inChannels: 64, height: 7, width: 7, outChannels: 128, kernel: (3, 3), padding: (1, 1, 1, 1)),
+        ConvGeometry(batch: 3, inChannels: 64, height: 7, width: 7, outChannels: 128, kernel: (3, 3), padding: (1, 1, 1, 1)),
         // channel counts that are not multiples of the 8/16-wide blocks, odd sizes, batch 1
         ConvGeometry(batch: 1, inChannels: 9, height: 7, width: 5, outChannels: 13, kernel: (3, 3), padding: (1, 1, 1, 1)),
         // stride 2 with asymmetric (TF "SAME") padding, non-square kernel
