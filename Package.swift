@@ -18,7 +18,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "grow", targets: ["grow"]),
-        .library(name: "GrowingBrain", targets: ["Engine", "Datasets", "NN", "Training", "Growth", "Zoo", "Experiments"]),
+        .library(name: "GrowingBrain", targets: ["Engine", "Datasets", "NN", "Training", "Growth", "Zoo", "Analysis", "Experiments"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -46,8 +46,10 @@ let package = Package(
         // Layer 4: architectures as data (MiniAlexNet, EfficientNet-Lite0, AlexNet, VGG16, ResNet-18/50): build,
         // preprocessing, the paper's layer roles, depth groups, external weights (safetensors, restricted .pth reader).
         .target(name: "Zoo", dependencies: ["Engine", "Datasets", "NN", "Growth"], swiftSettings: checked),
+        // Layer 4': the paper's analyses of learned features: PCA, t-SNE, separability, unit selectivity, image grids.
+        .target(name: "Analysis", dependencies: ["Engine", "Datasets"], swiftSettings: fast),
         // Layer 5: the paper's protocol: fine-tuning, evaluation, checkpoints, comparison, reports.
-        .target(name: "Experiments", dependencies: ["Engine", "Datasets", "NN", "Training", "Growth", "Zoo"], swiftSettings: checked),
+        .target(name: "Experiments", dependencies: ["Engine", "Datasets", "NN", "Training", "Growth", "Zoo", "Analysis"], swiftSettings: checked),
         // Data parallelism and the distributed grid on MPI (Open MPI); a process started without mpirun never initialises it.
         .target(name: "Distributed", dependencies: ["CMPI", "Engine", "NN", "Training"], swiftSettings: checked),
         // Benchmark workloads (kept out of the library proper).
@@ -64,10 +66,11 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "DatasetsTests", dependencies: ["Engine", "Datasets"]),
         .testTarget(name: "GrowthTests", dependencies: ["Engine", "NN", "Training", "Growth", "Zoo"]),
-        .testTarget(name: "ExperimentsTests", dependencies: ["Engine", "NN", "Training", "Growth", "Zoo", "Experiments"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Engine", "NN", "Training", "Growth", "Zoo", "Analysis", "Experiments"]),
         .testTarget(name: "ZooTests", dependencies: ["Engine", "Datasets", "NN", "Training", "Growth", "Zoo"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["grow"]),
+        .testTarget(name: "AnalysisTests", dependencies: ["Engine", "Datasets", "Analysis"]),
         .testTarget(name: "TrainingTests", dependencies: ["Engine", "NN", "Training"], resources: [.copy("Fixtures")]),
     ]
 )

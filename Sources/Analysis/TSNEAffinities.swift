@@ -1,0 +1,60 @@
+import Foundation
+import Engine
+
+extension Embedding {
+    /// The symmetric input affinities P of exact t-SNE (van der Maaten & Hinton 2008, §2–3) for x: [n, d] → [n, n].
+    ///
+    /// For each row i a binary search finds the Gaussian precision βᵢ = 1/(2σᵢ²) whose conditional distribution
+    /// p(j|i) ∝ exp(−βᵢ‖xᵢ − xⱼ‖²) has perplexity 2^H = `perplexity` (entropy within 1e-5 nats, at most 100 steps).
+    /// Then P = (P_cond + P_condᵀ)/(2n), floored at 1e-12 so that log P is finite. Squared distances come from one
+    /// sgemm (`PairwiseDistances.squared`). Rows are independent, so they are split over `parallelFor`.
+    public static func tsneAffinities(_ x: Tensor, perplexity: Double) -> Tensor {
+        let (n, _) = matrixShape(x, "Embedding.tsneAffinities")
+        require(n >= 2 && perplexity >= 1 && perplexity < Double(n - 1), "Embedding.tsneAffinities",
+                "perplexity must be in [1, n − 1) = [1, \(n - 1)) for \(n) points, got \(perplexity); use about n/3 or less")
+        let distances = PairwiseDistances.squared(x)
+        let conditional = Tensor(zeros: [n, n])
+        let dp = UncheckedSendable(distances.pointer), cp = UncheckedSendable(conditional.pointer)
+        parallelFor(n, minPerThread: 16) { rows in
+            var shifted = [Double](repeating: 0, count: n), p = [Double](repeating: 0, count: n)
+            for i in rows { conditionalRow(i, n: n, distances: dp.value + i * n, perplexity: perplexity, shifted: &shifted, p: &p, out: cp.value + i * n) }
+        }
+        let out = Tensor(uninitialized: [n, n])
+        let c = conditional.pointer, o = out.pointer
+        let scale = 1 / (2 * Float(n))
+        for i in 0..<n {
+            for j in 0..<n { o[i * n + j] = Swift.max((c[i * n + j] + c[j * n + i]) * scale, 1e-12) }
+            o[i * n + i] = 0
+        }
+        return out
+    }
+
+    /// One row of p(j|i): distances: [n] (row i of the squared distances) → out: [n], summing to 1, out[i] = 0.
+    private static func conditionalRow(_ i: Int, n: Int, distances: UnsafeMutablePointer<Float>, perplexity: Double,
+                                       shifted: inout [Double], p: inout [Double], out: UnsafeMutablePointer<Float>) {
+        // Shift by the nearest distance: exp(−β(D − Dmin)) cannot underflow for every j at once, and the entropy
+        // H = log Σp + β·Σ(D − Dmin)p/Σp is unchanged by the shift.
+        var nearest = Double.infinity, mean = 0.0
+        for j in 0..<n where j != i { nearest = Swift.min(nearest, Double(distances[j])); mean += Double(distances[j]) }
+        for j in 0..<n { shifted[j] = j == i ? 0 : Double(distances[j]) - nearest }
+        mean = mean / Double(n - 1) - nearest
+        let target = log(perplexity)
+        // Start from the scale of the data (β = 1/mean shifted distance), so the search needs few halvings.
+        var beta = mean > 0 ? 1 / mean : 1, lo = 0.0, hi = Double.infinity
+        for _ in 0..<100 {
+            var sum = 0.0, weighted = 0.0
+            for j in 0..<n where j != i {
+                let v = exp(-shifted[j] * beta)
+                p[j] = v; sum += v; weighted += shifted[j] * v
+            }
+            let entropy = log(sum) + beta * weighted / sum
+            if abs(entropy - target) < 1e-5 { break }
+            // Entropy falls as β grows: too flat → sharpen (raise β), too peaked → widen.
+            if entropy > target { lo = beta; beta = hi.isFinite ? (beta + hi) / 2 : beta * 2 }
+            else { hi = beta; beta = (beta + lo) / 2 }
+        }
+        var sum = 0.0
+        for j in 0..<n where j != i { p[j] = exp(-shifted[j] * beta); sum += p[j] }
+        for j in 0..<n { out[j] = j == i ? 0 : Float(p[j] / sum) }
+    }
+}
