@@ -7,18 +7,12 @@ extension Embedding {
     /// For each row i a binary search finds the Gaussian precision βᵢ = 1/(2σᵢ²) whose conditional distribution
     /// p(j|i) ∝ exp(−βᵢ‖xᵢ − xⱼ‖²) has perplexity 2^H = `perplexity` (entropy within 1e-5 nats, at most 100 steps).
     /// Then P = (P_cond + P_condᵀ)/(2n), floored at 1e-12 so that log P is finite. Squared distances come from one
-    /// sgemm (`PairwiseDistances.squared`). Rows are independent, so they are split over `parallelFor`.
+    /// sgemm (`PairwiseDistances.squared`).
     public static func tsneAffinities(_ x: Tensor, perplexity: Double) -> Tensor {
         let (n, _) = matrixShape(x, "Embedding.tsneAffinities")
         require(n >= 2 && perplexity >= 1 && perplexity < Double(n - 1), "Embedding.tsneAffinities",
                 "perplexity must be in [1, n − 1) = [1, \(n - 1)) for \(n) points, got \(perplexity); use about n/3 or less")
-        let distances = PairwiseDistances.squared(x)
-        let conditional = Tensor(zeros: [n, n])
-        let dp = UncheckedSendable(distances.pointer), cp = UncheckedSendable(conditional.pointer)
-        parallelFor(n, minPerThread: 16) { rows in
-            var shifted = [Double](repeating: 0, count: n), p = [Double](repeating: 0, count: n)
-            for i in rows { conditionalRow(i, n: n, distances: dp.value + i * n, perplexity: perplexity, shifted: &shifted, p: &p, out: cp.value + i * n) }
-        }
+        let conditional = tsneConditionalAffinities(x, perplexity: perplexity)
         let out = Tensor(uninitialized: [n, n])
         let c = conditional.pointer, o = out.pointer
         let scale = 1 / (2 * Float(n))
@@ -27,6 +21,23 @@ extension Embedding {
             o[i * n + i] = 0
         }
         return out
+    }
+
+    /// x: [n, d] → [n, n], row i the conditional distribution p(·|i) at the calibrated precision (rows sum to 1, zero
+    /// diagonal). Rows are independent, so they are split over `parallelFor`.
+    static func tsneConditionalAffinities(_ x: Tensor, perplexity: Double) -> Tensor {
+        let n = x.shape[0]
+        let distances = PairwiseDistances.squared(x)
+        let conditional = Tensor(zeros: [n, n])
+        let dp = UncheckedSendable(distances.pointer), cp = UncheckedSendable(conditional.pointer)
+        parallelFor(n, minPerThread: 16) { rows in
+            var shifted = [Double](repeating: 0, count: n), p = [Double](repeating: 0, count: n)
+            for i in rows {
+                conditionalRow(i, n: n, distances: dp.value + i * n, perplexity: perplexity, shifted: &shifted, p: &p,
+                               out: cp.value + i * n)
+            }
+        }
+        return conditional
     }
 
     /// One row of p(j|i): distances: [n] (row i of the squared distances) → out: [n], summing to 1, out[i] = 0.
