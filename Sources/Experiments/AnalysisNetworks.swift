@@ -39,6 +39,6 @@ public struct AnalysisNetworks: Sendable {
 
     /// Describes the networks for the report: which runs they are.
     public var summary: String {
-        "\(methods.map(\.label).joined(separator: ", ")) at depth \(depth.label), seed \(seed)"
+        "\(methods.map(\.label).joined(separator: ", ")) fine-tuned at depth \(depth.label) on seed \(seed)'s draw"
     }
 }

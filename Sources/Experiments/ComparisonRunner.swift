@@ -229,10 +229,7 @@ public final class ComparisonRunner {
     }
 
     func runConfig(_ variant: MethodVariant, depth: FineTuneDepth, seed: UInt64) -> FineTuneConfig {
-        var c = config.training
-        c.method = variant.method; c.normalize = variant.normalize; c.initialization = variant.initialization
-        c.depth = depth; c.seed = seed
-        return c
+        ComparisonAnalysis.runConfig(config, variant, depth: depth, seed: seed)
     }
 
     func fineTune(_ variant: MethodVariant, depth: FineTuneDepth, seed: UInt64, task: MaterialisedTask, cache: FeatureCache?,

@@ -5,13 +5,15 @@ import Growth
 /// Writes a comparison's report folder: report.md (+ plots/*.svg), a self-contained report.html
 /// (plots inline), results.csv (one row per run) and results.json (everything, with the configuration).
 public enum Report {
-    public static func write(_ results: ComparisonResults, claims: [ClaimCheck], to directory: URL) throws {
+    /// `analysis` (from `ComparisonAnalysis.run`, or read back from `analysis.json`) fills the sections on feature space and units;
+    /// the per-block learning section comes from the runs themselves.
+    public static func write(_ results: ComparisonResults, claims: [ClaimCheck], analysis: ComparisonAnalysis? = nil, to directory: URL) throws {
         let fm = FileManager.default
         let plotsDir = directory.appendingPathComponent("plots")
         try fm.createDirectory(at: plotsDir, withIntermediateDirectories: true)
         let tables = ComparisonTables(results: results).all
         let plots = ComparisonPlots(results: results).all
-        let sections = AnalysisSections(results: results).all
+        let sections = AnalysisSections(results: results, analysis: analysis).all
         // Each file atomically: a report stopped mid-write keeps its previous complete version.
         for (name, svg) in plots { try AtomicFile.write(svg, to: plotsDir.appendingPathComponent(name)) }
         for image in sections.flatMap(\.images) { try AtomicFile.write(image.data, to: plotsDir.appendingPathComponent(image.name)) }
