@@ -63,8 +63,8 @@ struct AnalysisSections {
         let figures = study.units.map { u -> ReportFigure in
             let inClass = { (top: [Int]) in top.filter { $0 == u.preferredAfter }.count }
             let caption = "\(u.block.capitalized) unit \(u.index): selectivity \(String(format: "%.3f → %.3f", u.selectivityBefore, u.selectivityAfter)); "
-                + "preferred class \(name(u.preferredBefore)) → \(name(u.preferredAfter)); of its top \(study.k) images, "
-                + "\(inClass(u.topBefore)) before and \(inClass(u.topAfter)) after are \(name(u.preferredAfter)) "
+                + "preferred class \(name(u.preferredBefore)) → \(name(u.preferredAfter)); of its top images "
+                + "(\(u.topBefore.count) before, \(u.topAfter.count) after), \(inClass(u.topBefore)) before and \(inClass(u.topAfter)) after are \(name(u.preferredAfter)) "
                 + "(before: \(u.topBefore.map(name).joined(separator: ", ")); after: \(u.topAfter.map(name).joined(separator: ", ")))."
             return ReportFigure(id: "unit-\(u.block)-\(u.index)",
                                 images: [.png(name: "unit-\(u.block)-\(u.index)-before.png", bytes: [UInt8](u.gridBefore), width: study.gridWidth, height: study.gridHeight),
@@ -74,7 +74,7 @@ struct AnalysisSections {
         return ReportSection(
             title: "What units respond to (paper Figs. 4, 5, 7)",
             paragraphs: ["Units of the widened top layer of \(study.network). Rule: \(study.rule). For each, the \(study.k) of the "
-                         + "\(analysis.sampleSize) analysed test images that activate it most (before normalisation), left right after growth "
+                         + "\(analysis.sampleSize) analysed test images that activate it most (before normalisation; fewer when fewer activate it), left right after growth "
                          + "(old units as pre-trained, new units as initialised), right after fine-tuning. Mean selectivity over all units of each block, "
                          + "before → after: " + means.joined(separator: "; ") + "."],
             figures: figures)

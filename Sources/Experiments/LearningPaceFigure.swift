@@ -53,31 +53,31 @@ struct LearningPaceFigure {
                             caption: reading ?? "")
     }
 
-    /// New-to-old ratio of a measure at the first and last probe.
-    func ratios(_ variant: MethodVariant, _ measure: Measure) -> (first: Double, last: Double)? {
+    /// The geometric mean over the run's probes of the new-to-old ratio of a measure (each probe's ratio of the seed-mean
+    /// values): how many times the old units' the new units' value typically was.
+    func typicalRatio(_ variant: MethodVariant, _ measure: Measure) -> Double? {
         let old = mean(variant) { measure.value($0, "old") }, new = mean(variant) { measure.value($0, "new") }
-        guard let o0 = old.first?.y, let n0 = new.first?.y, let o1 = old.last?.y, let n1 = new.last?.y, o0 > 0, o1 > 0 else { return nil }
-        return (n0 / o0, n1 / o1)
+        let logs = zip(old, new).compactMap { o, n in o.y > 0 && n.y > 0 ? log(n.y / o.y) : nil }
+        guard !logs.isEmpty else { return nil }
+        return exp(logs.reduce(0, +) / Double(logs.count))
     }
 
-    /// One sentence: how the new units' activation and gradient compare with the old units', first probe to last, for each
-    /// variant, and whether normalisation brought the new units' gradient closer to the old units' by the end.
+    /// One sentence: how large the new units' gradients and activations typically were against the old units', with and
+    /// without normalisation, and whether normalisation made the new units learn faster relative to the old ones.
     var reading: String? {
-        let found = variants.compactMap { v -> (MethodVariant, (Double, Double), (Double, Double))? in
-            guard let a = ratios(v, .activation), let g = ratios(v, .gradient) else { return nil }
-            return (v, (a.first, a.last), (g.first, g.last))
+        let found = variants.compactMap { v -> (variant: MethodVariant, gradient: Double, activation: Double)? in
+            guard let g = typicalRatio(v, .gradient), let a = typicalRatio(v, .activation) else { return nil }
+            return (v, g, a)
         }
         guard !found.isEmpty else { return nil }
         func x(_ r: Double) -> String { String(format: r >= 10 || r < 0.1 ? "%.2g×" : "%.2f×", r) }
-        let parts = found.map { v, a, g in
-            "in \(v.label) the new units' activation went from \(x(a.0)) to \(x(a.1)) the old units' and their gradient from \(x(g.0)) to \(x(g.1))"
-        }
-        var sentence = "Depth \(depth.label), first probe to last: " + parts.joined(separator: "; ")
-        if let norm = found.first(where: { $0.0 == .wa }), let raw = found.first(where: { $0.0 == .waRand }) {
-            // Closer to 1 on a log scale = the two blocks learn at a more equal pace.
-            let closer = abs(log(norm.2.1)) < abs(log(raw.2.1))
-            sentence += closer ? " — with normalisation the new units end up learning at a pace closer to the old units'"
-                               : " — normalisation did not bring the new units' gradient closer to the old units' here"
+        var sentence = "Depth \(depth.label), geometric mean over the run's probes: the new units' weight gradients were "
+            + found.map { "\(x($0.gradient)) the old units' in \($0.variant.label)" }.joined(separator: " and ")
+            + ", their activations before normalisation " + found.map { "\(x($0.activation))" }.joined(separator: " and ")
+        if let norm = found.first(where: { $0.variant == .wa }), let raw = found.first(where: { $0.variant == .waRand }) {
+            sentence += norm.gradient > raw.gradient
+                ? String(format: " — normalisation made the new units learn %.1f× faster relative to the old ones", norm.gradient / raw.gradient)
+                : String(format: " — normalisation did not speed up the new units' learning relative to the old ones here (%.2f× as fast)", norm.gradient / raw.gradient)
         }
         return sentence + "."
     }

@@ -7,8 +7,8 @@ import Analysis
 /// The paper's Figs. 4, 5 and 7 on the comparison's data: what single units of WA's widened layer respond to, before
 /// and after fine-tuning. "Before" is the network right after growth (old units as pre-trained, new units at their
 /// initialisation), "after" the fine-tuned one. Units are chosen by a stated rule: in each block (old, new), the
-/// `perBlock` units most class-selective after fine-tuning (Morcos et al.'s index on the analysis sample); for each,
-/// the `k` sample images that activate it most, before and after, as PNG strips.
+/// `perBlock` units most class-selective after fine-tuning (Morcos et al.'s index on the analysis sample) among those active
+/// on at least `k` images; for each, the (up to) `k` sample images that activate it most, before and after, as PNG strips.
 public struct UnitStudy: Codable, Sendable {
     public struct Unit: Codable, Sendable {
         /// "old" or "new", and the unit's index within its block.
@@ -56,9 +56,13 @@ public struct UnitStudy: Codable, Sendable {
             let s1 = UnitSelectivity.analyse(activations: a1, labels: sample.labels, classes: classes)
             func mean(_ v: [Double]) -> Double { let f = v.filter(\.isFinite); return f.reduce(0, +) / Double(max(f.count, 1)) }
             means[block] = [mean(s0.selectivity), mean(s1.selectivity)]
-            for unit in UnitSelectivity.mostSelective(s1.selectivity, among: 0..<s1.selectivity.count, count: perBlock) {
-                let top0 = UnitSelectivity.topImages(activations: a0, unit: unit, k: k)
-                let top1 = UnitSelectivity.topImages(activations: a1, unit: unit, k: k)
+            // A unit that fires on a handful of images is "selective" by accident; only units active on at least k images
+            // after fine-tuning are candidates (NaN is never chosen), and strips show only images that activate the unit.
+            let active0 = activeImages(a0), active1 = activeImages(a1)
+            let candidates = s1.selectivity.enumerated().map { active1[$0.offset] >= k ? $0.element : .nan }
+            for unit in UnitSelectivity.mostSelective(candidates, among: 0..<candidates.count, count: perBlock) {
+                let top0 = Array(UnitSelectivity.topImages(activations: a0, unit: unit, k: k).prefix(active0[unit]))
+                let top1 = Array(UnitSelectivity.topImages(activations: a1, unit: unit, k: k).prefix(active1[unit]))
                 func strip(_ rows: [Int]) throws -> Data {
                     Data(try ImageGrid.png(tiles: sample.images(rows), rows: 1, columns: k, upscale: upscale, scaling: scaling))
                 }
@@ -71,10 +75,19 @@ public struct UnitStudy: Codable, Sendable {
             gridSize = (k * tile + 2, tile + 2)   // ImageGrid's layout: padding 2 around and between tiles
         }
         return UnitStudy(network: label,
-                         rule: "in each block, the \(perBlock) units with the highest class selectivity after fine-tuning "
-                             + "((μ_max − μ_rest)/(μ_max + μ_rest) of the unit's mean activation per class, on the analysis sample)",
+                         rule: "in each block, of the units active (> 0) on at least \(k) analysed images after fine-tuning, the \(perBlock) "
+                             + "with the highest class selectivity after fine-tuning ((μ_max − μ_rest)/(μ_max + μ_rest) of the unit's mean "
+                             + "activation per class); a strip shows only images that activate the unit",
                          k: k, gridWidth: gridSize.0, gridHeight: gridSize.1, classNames: sample.classNames, meanSelectivity: means, units: units)
     }
+}
+
+/// How many rows of activations: [n, units] are above 0, per unit.
+func activeImages(_ a: Tensor) -> [Int] {
+    let (n, units) = (a.shape[0], a.shape[1])
+    var counts = [Int](repeating: 0, count: units)
+    for i in 0..<n { for u in 0..<units where a.pointer[i * units + u] > 0 { counts[u] += 1 } }
+    return counts
 }
 
 /// The units of the widened layer that feeds a network's classifier, block by block, before normalisation.

@@ -89,14 +89,14 @@ final class AnalysisReportTests: XCTestCase {
         XCTAssertEqual(Set(units.units.map(\.block)), ["old", "new"])
         XCTAssertEqual(units.units.count, 2 * UnitStudy.perBlock)
         for u in units.units {
-            for png in [u.gridBefore, u.gridAfter] {
+            for (png, shown) in [(u.gridBefore, u.topBefore.count), (u.gridAfter, u.topAfter.count)] {
                 let image = try PNGCodec.decode([UInt8](png), file: "unit-\(u.block)-\(u.index).png")
                 XCTAssertEqual(image.width, units.gridWidth)
                 XCTAssertEqual(image.height, units.gridHeight)
                 XCTAssertEqual(units.gridWidth, UnitStudy.k * (16 * 3 + 2) + 2, "8 tiles of 16 px at 3×, padding 2")
-                XCTAssertGreaterThan(Set(image.pixels).count, 2, "the strip shows images, not a blank")
+                if shown > 0 { XCTAssertGreaterThan(Set(image.pixels).count, 2, "the strip shows images, not a blank") }
             }
-            XCTAssertEqual(u.topAfter.count, UnitStudy.k)
+            XCTAssertEqual(u.topAfter.count, UnitStudy.k, "only units active on at least k images are shown")
             XCTAssertTrue((0...1).contains(u.selectivityAfter))
         }
 
@@ -120,7 +120,7 @@ final class AnalysisReportTests: XCTestCase {
         let curves = try doc.nodes(forXPath: "//*[@id='per-block-curves']//*[local-name()='svg' and @class='gb-chart']")
         XCTAssertEqual(curves.count, 2, "WA with and without normalisation side by side")
         let pace = try XCTUnwrap(try doc.nodes(forXPath: "//*[@id='learning-pace']//*[local-name()='figcaption']").first?.stringValue)
-        XCTAssertTrue(pace.contains("in WA the new units' activation went from") && pace.contains("in WA w/o norm (rand)"), pace)
+        XCTAssertTrue(pace.contains("the old units' in WA and") && pace.contains("in WA w/o norm (rand)") && pace.contains("normalisation"), pace)
 
         // grow explain: the same numbers, recomputed from the kept networks alone.
         let again = try ComparisonAnalysis.run(results: results, directory: out, dataDirectory: work.path)
