@@ -44,7 +44,14 @@ public struct ComparisonAnalysis: Codable, Sendable {
                 notes.append("\(method.label): \(url.lastPathComponent) is missing (its run did not finish)")
                 continue
             }
-            trained.append((method, try Checkpoint.load(from: url).network))
+            let kept = try Checkpoint.load(from: url)
+            // A network left by another comparison into the same folder is not this one's run: its final accuracy tells.
+            let run = results.runs.first { $0.study == "grid" && $0.variant == method.key && $0.depth == plan.depth && $0.seed == plan.seed }
+            guard let run, kept.history.last?.testAccuracy == run.top1 else {
+                notes.append("\(method.label): \(url.lastPathComponent) is not the network of this comparison's run (another configuration wrote it)")
+                continue
+            }
+            trained.append((method, kept.network))
         }
         log("analyses: \(sample.count) test images (\(sample.perClass) per class), the source network and \(trained.map(\.0.label).joined(separator: ", ")) at depth \(plan.depth.label), seed \(plan.seed)")
         let features = FeatureSpace.measure([("Pre-trained", source.network)] + trained.map { ($0.0.label, $0.1) }, sample: sample,

@@ -155,6 +155,9 @@ struct Compare: ParsableCommand {
         var analysis: ComparisonAnalysis?
         if let embedding = analyses, !results.interrupted {
             analysis = try Explain.analyse(results, in: dir, dataDirectory: config.dataDirectory, embedding: embedding)
+        } else {
+            // An analysis left in the folder by an earlier comparison would be rendered by `grow report` as this one's.
+            try? FileManager.default.removeItem(at: dir.appendingPathComponent(ComparisonAnalysis.fileName))
         }
         try Report.write(results, claims: claims, analysis: analysis, to: dir)
         say(Summary.text(results, claims: claims))

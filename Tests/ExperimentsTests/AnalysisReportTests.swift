@@ -131,5 +131,14 @@ final class AnalysisReportTests: XCTestCase {
         XCTAssertEqual(a.networks.map(\.x), b.networks.map(\.x))
         XCTAssertEqual(again.units?.units.map(\.selectivityAfter), units.units.map(\.selectivityAfter))
         XCTAssertEqual(again.units?.units.map(\.gridAfter), units.units.map(\.gridAfter))
+
+        // A kept network that is not the run's (here FT's file in DA's place) is refused by name, not analysed as DA.
+        let networks = out.appendingPathComponent("networks")
+        try FileManager.default.removeItem(at: networks.appendingPathComponent("da-all-seed1.safetensors"))
+        try FileManager.default.copyItem(at: networks.appendingPathComponent("ft-all-seed1.safetensors"),
+                                         to: networks.appendingPathComponent("da-all-seed1.safetensors"))
+        let stale = try ComparisonAnalysis.run(results: results, directory: out, dataDirectory: work.path, embedding: .pca)
+        XCTAssertEqual(stale.features?.networks.map(\.label), ["Pre-trained", "FT", "WA"])
+        XCTAssertEqual(stale.notes, ["DA: da-all-seed1.safetensors is not the network of this comparison's run (another configuration wrote it)"])
     }
 }
