@@ -29,7 +29,8 @@ public enum SVGChart {
     }
 
     static func format(_ v: Double) -> String {
-        abs(v) >= 100 || v == v.rounded() ? String(format: "%.0f", v) : abs(v) >= 1 ? String(format: "%.1f", v) : String(format: "%.2g", v)
+        let v = abs(v) < 1e-12 ? 0 : v   // a tick at zero reached from below prints "0", not "-0"
+        return abs(v) >= 100 || v == v.rounded() ? String(format: "%.0f", v) : abs(v) >= 1 ? String(format: "%.1f", v) : String(format: "%.2g", v)
     }
 
     /// A line chart; `yRange` fixes the y axis (else fitted to the data); the legend takes `legendWidth` on the right.
