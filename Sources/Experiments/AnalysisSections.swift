@@ -53,31 +53,35 @@ struct AnalysisSections {
                                        + "Axes of an embedding have no units, and distances between clusters in t-SNE are not meaningful; neighbourhoods are.")])
     }
 
-    /// Figs. 4, 5, 7: the images single units respond to most, before and after fine-tuning.
+    /// Figs. 4, 5, 7: the images single units respond to most, before and after fine-tuning — WA's old and new units,
+    /// then the units of DA's new layer.
     var units: ReportSection? {
-        guard let analysis, let study = analysis.units, !study.units.isEmpty else { return nil }
-        func name(_ c: Int) -> String { c < study.classNames.count ? study.classNames[c] : "class \(c)" }
-        let means = study.meanSelectivity.keys.sorted().reversed().map { block in
-            String(format: "%@ units %.3f → %.3f", block, study.meanSelectivity[block]![0], study.meanSelectivity[block]![1])
+        guard let analysis, !analysis.units.flatMap(\.units).isEmpty else { return nil }
+        var paragraphs: [String] = [], figures: [ReportFigure] = []
+        for study in analysis.units where !study.units.isEmpty {
+            func name(_ c: Int) -> String { c < study.classNames.count ? study.classNames[c] : "class \(c)" }
+            let means = study.meanSelectivity.keys.sorted().reversed().map { block in
+                String(format: "%@ units %.3f → %.3f", block, study.meanSelectivity[block]![0], study.meanSelectivity[block]![1])
+            }
+            let layer = study.units.contains { $0.block == BlockActivations.newLayer } ? "new layer" : "widened top layer"
+            paragraphs.append("Units of the \(layer) of \(study.network). Rule: \(study.rule). For each, the \(study.k) of the "
+                              + "\(analysis.sampleSize) analysed test images that activate it most (before normalisation; fewer when fewer activate it), "
+                              + "left right after growth (old units as pre-trained, new units as initialised), right after fine-tuning. "
+                              + "Mean selectivity over all units of each block, before → after: " + means.joined(separator: "; ") + ".")
+            for u in study.units {
+                let inClass = { (top: [Int]) in top.filter { $0 == u.preferredAfter }.count }
+                let caption = "\(study.network), \(u.block) unit \(u.index): selectivity \(String(format: "%.3f → %.3f", u.selectivityBefore, u.selectivityAfter)); "
+                    + "preferred class \(name(u.preferredBefore)) → \(name(u.preferredAfter)); of its top images "
+                    + "(\(u.topBefore.count) before, \(u.topAfter.count) after), \(inClass(u.topBefore)) before and \(inClass(u.topAfter)) after are \(name(u.preferredAfter)) "
+                    + "(before: \(u.topBefore.map(name).joined(separator: ", ")); after: \(u.topAfter.map(name).joined(separator: ", ")))."
+                let id = "unit-\(study.key)-\(u.block.replacingOccurrences(of: " ", with: "-"))-\(u.index)"
+                figures.append(ReportFigure(id: id,
+                                            images: [.png(name: "\(id)-before.png", bytes: [UInt8](u.gridBefore), width: study.gridWidth, height: study.gridHeight),
+                                                     .png(name: "\(id)-after.png", bytes: [UInt8](u.gridAfter), width: study.gridWidth, height: study.gridHeight)],
+                                            caption: caption))
+            }
         }
-        let figures = study.units.map { u -> ReportFigure in
-            let inClass = { (top: [Int]) in top.filter { $0 == u.preferredAfter }.count }
-            let caption = "\(u.block.capitalized) unit \(u.index): selectivity \(String(format: "%.3f → %.3f", u.selectivityBefore, u.selectivityAfter)); "
-                + "preferred class \(name(u.preferredBefore)) → \(name(u.preferredAfter)); of its top images "
-                + "(\(u.topBefore.count) before, \(u.topAfter.count) after), \(inClass(u.topBefore)) before and \(inClass(u.topAfter)) after are \(name(u.preferredAfter)) "
-                + "(before: \(u.topBefore.map(name).joined(separator: ", ")); after: \(u.topAfter.map(name).joined(separator: ", ")))."
-            return ReportFigure(id: "unit-\(u.block)-\(u.index)",
-                                images: [.png(name: "unit-\(u.block)-\(u.index)-before.png", bytes: [UInt8](u.gridBefore), width: study.gridWidth, height: study.gridHeight),
-                                         .png(name: "unit-\(u.block)-\(u.index)-after.png", bytes: [UInt8](u.gridAfter), width: study.gridWidth, height: study.gridHeight)],
-                                caption: caption)
-        }
-        return ReportSection(
-            title: "What units respond to (paper Figs. 4, 5, 7)",
-            paragraphs: ["Units of the widened top layer of \(study.network). Rule: \(study.rule). For each, the \(study.k) of the "
-                         + "\(analysis.sampleSize) analysed test images that activate it most (before normalisation; fewer when fewer activate it), left right after growth "
-                         + "(old units as pre-trained, new units as initialised), right after fine-tuning. Mean selectivity over all units of each block, "
-                         + "before → after: " + means.joined(separator: "; ") + "."],
-            figures: figures)
+        return ReportSection(title: "What units respond to (paper Figs. 4, 5, 7)", paragraphs: paragraphs, figures: figures)
     }
 
     /// Fig. 6 and the learning-pace probes: how each block of a widened layer learns over time, with and without normalisation.

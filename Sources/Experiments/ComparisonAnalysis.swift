@@ -16,7 +16,8 @@ public struct ComparisonAnalysis: Codable, Sendable {
     public var sampleSize: Int
     public var perClass: Int
     public var features: FeatureSpace?
-    public var units: UnitStudy?
+    /// WA's old and new units (Figs. 4, 7), then DA's new-layer units (Fig. 5).
+    public var units: [UnitStudy]
     /// What could not be analysed, and why.
     public var notes: [String]
     public var seconds: Double
@@ -27,7 +28,7 @@ public struct ComparisonAnalysis: Codable, Sendable {
                            limit: Int = AnalysisSample.defaultLimit, log: (String) -> Void = { _ in }) throws -> ComparisonAnalysis {
         let started = Date()
         guard let plan = AnalysisNetworks(config: results.config, comparisonDirectory: directory) else {
-            return ComparisonAnalysis(networks: "none", sampleSize: 0, perClass: 0, notes: ["the comparison ran none of FT, DA and WA"],
+            return ComparisonAnalysis(networks: "none", sampleSize: 0, perClass: 0, units: [], notes: ["the comparison ran none of FT, DA and WA"],
                                       seconds: 0)
         }
         guard FileManager.default.fileExists(atPath: plan.sourceURL.path) else {
@@ -56,14 +57,19 @@ public struct ComparisonAnalysis: Codable, Sendable {
         log("analyses: \(sample.count) test images (\(sample.perClass) per class), the source network and \(trained.map(\.0.label).joined(separator: ", ")) at depth \(plan.depth.label), seed \(plan.seed)")
         let features = FeatureSpace.measure([("Pre-trained", source.network)] + trained.map { ($0.0.label, $0.1) }, sample: sample,
                                             embedding: embedding, seed: plan.seed)
-        var units: UnitStudy?
-        if let wa = trained.first(where: { $0.0 == .wa })?.1 {
-            // The network right after growth: the same growth steps (seeded) on the same source as the WA run's.
-            let grown = try source.network.grow(runConfig(results.config, .wa, depth: plan.depth, seed: plan.seed).steps(classes: sample.classNames.count)).0
-            if grown.spec.growth == wa.spec.growth {
-                units = try UnitStudy.measure(grown: grown, trained: wa, label: "WA (depth \(plan.depth.label), seed \(plan.seed))", sample: sample)
-            } else {
-                notes.append("WA's units: regrowing the source did not give the kept WA network's growth, so there is no 'before'")
+        var units: [UnitStudy] = []
+        for method in [MethodVariant.wa, .da] {
+            guard let network = trained.first(where: { $0.0 == method })?.1 else { continue }
+            // The network right after growth: the same growth steps (seeded) on the same source as the run's.
+            let steps = runConfig(results.config, method, depth: plan.depth, seed: plan.seed).steps(classes: sample.classNames.count)
+            let grown = try source.network.grow(steps).0
+            guard grown.spec.growth == network.spec.growth else {
+                notes.append("\(method.label)'s units: regrowing the source did not give the kept network's growth, so there is no 'before'")
+                continue
+            }
+            if let study = try UnitStudy.measure(grown: grown, trained: network, key: method.key,
+                                                 label: "\(method.label) (depth \(plan.depth.label), seed \(plan.seed))", sample: sample) {
+                units.append(study)
             }
         }
         return ComparisonAnalysis(networks: plan.summary, sampleSize: sample.count, perClass: sample.perClass, features: features, units: units,

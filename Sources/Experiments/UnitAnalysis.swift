@@ -4,14 +4,15 @@ import NN
 import Growth
 import Analysis
 
-/// The paper's Figs. 4, 5 and 7 on the comparison's data: what single units of WA's widened layer respond to, before
-/// and after fine-tuning. "Before" is the network right after growth (old units as pre-trained, new units at their
-/// initialisation), "after" the fine-tuned one. Units are chosen by a stated rule: in each block (old, new), the
+/// The paper's Figs. 4, 5 and 7 on the comparison's data: what single units respond to, before and after fine-tuning —
+/// the old and new units of WA's widened layer (Figs. 4, 7), or the units of DA's new layer (Fig. 5). "Before" is the
+/// network right after growth (old units as pre-trained, new units at their initialisation), "after" the fine-tuned
+/// one. Units are chosen by a stated rule: in each block (old, new, new layer), the
 /// `perBlock` units most class-selective after fine-tuning (Morcos et al.'s index on the analysis sample) among those active
 /// on at least `k` images; for each, the (up to) `k` sample images that activate it most, before and after, as PNG strips.
 public struct UnitStudy: Codable, Sendable {
     public struct Unit: Codable, Sendable {
-        /// "old" or "new", and the unit's index within its block.
+        /// "old", "new" or "new layer" (`BlockActivations`), and the unit's index within its block.
         public let block: String
         public let index: Int
         public let selectivityBefore: Double
@@ -27,6 +28,8 @@ public struct UnitStudy: Codable, Sendable {
         public let gridAfter: Data
     }
 
+    /// The method's key (e.g. "wa") and how the report names the network.
+    public let key: String
     public let network: String
     public let rule: String
     public let k: Int
@@ -40,9 +43,9 @@ public struct UnitStudy: Codable, Sendable {
     static let perBlock = 3
     static let k = 8
 
-    /// The study of `trained` (a fine-tuned WA network) against `grown` (the same growth before training), on `sample`;
-    /// nil when `trained` has no widened layer under its classifier.
-    static func measure(grown: GrownNetwork, trained: GrownNetwork, label: String, sample: AnalysisSample) throws -> UnitStudy? {
+    /// The study of `trained` (a fine-tuned WA or DA network) against `grown` (the same growth before training), on `sample`;
+    /// nil when `trained` has neither a widened layer under its classifier nor a new layer.
+    static func measure(grown: GrownNetwork, trained: GrownNetwork, key: String, label: String, sample: AnalysisSample) throws -> UnitStudy? {
         guard let before = BlockActivations.of(grown, images: sample.images),
               let after = BlockActivations.of(trained, images: sample.images) else { return nil }
         let classes = sample.classNames.count
@@ -74,7 +77,7 @@ public struct UnitStudy: Codable, Sendable {
             let tile = side * upscale + 2
             gridSize = (k * tile + 2, tile + 2)   // ImageGrid's layout: padding 2 around and between tiles
         }
-        return UnitStudy(network: label,
+        return UnitStudy(key: key, network: label,
                          rule: "in each block, of the units active (> 0) on at least \(k) analysed images after fine-tuning, the \(perBlock) "
                              + "with the highest class selectivity after fine-tuning ((μ_max − μ_rest)/(μ_max + μ_rest) of the unit's mean "
                              + "activation per class); a strip shows only images that activate the unit",
@@ -90,21 +93,32 @@ func activeImages(_ a: Tensor) -> [Int] {
     return counts
 }
 
-/// The units of the widened layer that feeds a network's classifier, block by block, before normalisation.
+/// The grown units that feed a network's classifier, block by block, before normalisation: the old and new blocks of
+/// a widened layer (WA), or the units of a new layer (DA's FC_a, after its ReLU).
 enum BlockActivations {
+    /// The name of DA's new layer's block.
+    static let newLayer = "new layer"
+
     /// images: [n, C, H, W] → each block's activations [n, units] (convolutional units averaged over locations), old first;
-    /// nil when the classifier is not fed by a widened layer.
+    /// nil when the classifier is fed by neither a widened layer nor a new layer.
     static func of(_ network: GrownNetwork, images: Tensor) -> [(String, Tensor)]? {
         let model = network.model.flattened()
-        guard let index = model.layers.dropLast().lastIndex(where: { !$0.1.namedParameters().isEmpty }),
-              let widened = model.layers[index].1 as? WidenedBlock else { return nil }
         model.setTraining(false)
-        let below = Sequential(Array(model.layers.prefix(index)))
+        let outputs: (Tensor) -> [(String, Tensor)]
+        if let index = model.layers.dropLast().lastIndex(where: { !$0.1.namedParameters().isEmpty }),
+           let widened = model.layers[index].1 as? WidenedBlock {
+            let below = Sequential(Array(model.layers.prefix(index)))
+            outputs = { x in widened.blockOutputs(below.forward(x)).map { ($0.name, $0.raw) } }
+        } else if let relu = model.layers.lastIndex(where: { $0.0.split(separator: ".").contains(Substring(network.roles.newLayerName)) && $0.1 is ReLU }) {
+            let through = Sequential(Array(model.layers.prefix(relu + 1)))
+            outputs = { x in [(newLayer, through.forward(x))] }
+        } else {
+            return nil
+        }
         let n = images.shape[0]
         var blocks: [String: [Tensor]] = [:], names: [String] = []
         for start in stride(from: 0, to: n, by: 256) {
-            let h = below.forward(AnalysisSample.rows(Array(start..<min(start + 256, n)), of: images))
-            for (name, raw, _) in widened.blockOutputs(h) {
+            for (name, raw) in outputs(AnalysisSample.rows(Array(start..<min(start + 256, n)), of: images)) {
                 if blocks[name] == nil { names.append(name) }
                 blocks[name, default: []].append(unitMeans(raw))
             }

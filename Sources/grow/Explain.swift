@@ -50,7 +50,7 @@ struct Explain: ParsableCommand {
                              + String(format: "%6d   %6.1f   %6.1f   %10.3f", n.dimensions, 100 * n.knn1, 100 * n.knn5, n.silhouette))
             }
         }
-        if let u = a.units {
+        for u in a.units {
             for block in u.meanSelectivity.keys.sorted().reversed() {
                 let m = u.meanSelectivity[block]!
                 lines.append(String(format: "  %@ units of %@: mean class selectivity %.3f → %.3f after fine-tuning", block, u.network, m[0], m[1]))

@@ -84,20 +84,24 @@ final class AnalysisReportTests: XCTestCase {
         }
         XCTAssertEqual(space.networks[3].dimensions, 512 + 32, "WA's classifier reads the old and the new units")
 
-        // Figs. 4, 5, 7: old and new units, each with before/after strips that decode as PNGs of the stated size.
-        let units = try XCTUnwrap(analysis.units)
-        XCTAssertEqual(Set(units.units.map(\.block)), ["old", "new"])
-        XCTAssertEqual(units.units.count, 2 * UnitStudy.perBlock)
-        for u in units.units {
-            for (png, shown) in [(u.gridBefore, u.topBefore.count), (u.gridAfter, u.topAfter.count)] {
-                let image = try PNGCodec.decode([UInt8](png), file: "unit-\(u.block)-\(u.index).png")
-                XCTAssertEqual(image.width, units.gridWidth)
-                XCTAssertEqual(image.height, units.gridHeight)
-                XCTAssertEqual(units.gridWidth, UnitStudy.k * (16 * 3 + 2) + 2, "8 tiles of 16 px at 3×, padding 2")
-                if shown > 0 { XCTAssertGreaterThan(Set(image.pixels).count, 2, "the strip shows images, not a blank") }
+        // Figs. 4, 5, 7: WA's old and new units, then DA's new-layer units, each with before/after strips that decode as PNGs
+        // of the stated size.
+        XCTAssertEqual(analysis.units.map(\.key), ["wa", "da"])
+        XCTAssertEqual(analysis.units.map { Set($0.units.map(\.block)) }, [["old", "new"], ["new layer"]])
+        let units = analysis.units.flatMap(\.units)
+        XCTAssertEqual(units.count, 3 * UnitStudy.perBlock)
+        for study in analysis.units {
+            XCTAssertEqual(study.gridWidth, UnitStudy.k * (16 * 3 + 2) + 2, "8 tiles of 16 px at 3×, padding 2")
+            for u in study.units {
+                for (png, shown) in [(u.gridBefore, u.topBefore.count), (u.gridAfter, u.topAfter.count)] {
+                    let image = try PNGCodec.decode([UInt8](png), file: "unit-\(u.block)-\(u.index).png")
+                    XCTAssertEqual(image.width, study.gridWidth)
+                    XCTAssertEqual(image.height, study.gridHeight)
+                    if shown > 0 { XCTAssertGreaterThan(Set(image.pixels).count, 2, "the strip shows images, not a blank") }
+                }
+                XCTAssertEqual(u.topAfter.count, UnitStudy.k, "only units active on at least k images are shown")
+                XCTAssertTrue((0...1).contains(u.selectivityAfter))
             }
-            XCTAssertEqual(u.topAfter.count, UnitStudy.k, "only units active on at least k images are shown")
-            XCTAssertTrue((0...1).contains(u.selectivityAfter))
         }
 
         // The report: three sections with their numbers and pictures, inline in the HTML.
@@ -112,10 +116,15 @@ final class AnalysisReportTests: XCTestCase {
         let html = String(decoding: htmlData, as: UTF8.self)
         XCTAssertTrue(html.contains("@media (prefers-color-scheme: dark)"))
         let doc = try XMLDocument(data: htmlData, options: [])
-        XCTAssertEqual(try doc.nodes(forXPath: "//img[starts-with(@src, 'data:image/png;base64,')]").count, 2 * units.units.count)
+        XCTAssertEqual(try doc.nodes(forXPath: "//img[starts-with(@src, 'data:image/png;base64,')]").count, 2 * units.count)
         for n in space.networks {
             let key = n.label.lowercased().filter { $0.isLetter || $0.isNumber || $0 == "-" }
-            XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("plots/embedding-\(key).svg").path), key)
+            // One marker per analysed image, in as many colours as there are classes.
+            let svg = try String(contentsOf: out.appendingPathComponent("plots/embedding-\(key).svg"), encoding: .utf8)
+            let markers = svg.components(separatedBy: "<circle class=\"pt\"").dropFirst()
+            XCTAssertEqual(markers.count, space.labels.count, key)
+            let colours = markers.compactMap { marker in marker.range(of: "fill=\"#[0-9a-f]{6}\"", options: .regularExpression).map { String(marker[$0]) } }
+            XCTAssertEqual(Set(colours).count, 4, key)
         }
         let curves = try doc.nodes(forXPath: "//*[@id='per-block-curves']//*[local-name()='svg' and @class='gb-chart']")
         XCTAssertEqual(curves.count, 2, "WA with and without normalisation side by side")
@@ -129,8 +138,8 @@ final class AnalysisReportTests: XCTestCase {
         XCTAssertEqual(a.networks.map(\.knn5), b.networks.map(\.knn5))
         XCTAssertEqual(a.networks.map(\.silhouette), b.networks.map(\.silhouette))
         XCTAssertEqual(a.networks.map(\.x), b.networks.map(\.x))
-        XCTAssertEqual(again.units?.units.map(\.selectivityAfter), units.units.map(\.selectivityAfter))
-        XCTAssertEqual(again.units?.units.map(\.gridAfter), units.units.map(\.gridAfter))
+        XCTAssertEqual(again.units.flatMap(\.units).map(\.selectivityAfter), units.map(\.selectivityAfter))
+        XCTAssertEqual(again.units.flatMap(\.units).map(\.gridAfter), units.map(\.gridAfter))
 
         // A kept network that is not the run's (here FT's file in DA's place) is refused by name, not analysed as DA.
         let networks = out.appendingPathComponent("networks")
