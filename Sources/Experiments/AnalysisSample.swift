@@ -27,16 +27,25 @@ public struct AnalysisSample {
     public init(config: ComparisonConfig, seed: UInt64, network: GrownNetwork, dataDirectory: String, limit: Int = defaultLimit) throws {
         let task = try FewShotTask(target: config.target, shots: config.shots, testPerClass: config.testPerClass, seed: seed, network: network,
                                    dataDir: dataDirectory, augment: false, batchSize: config.training.batchSize)
-        let (x, y) = try materialise(task.test)
+        // Only the sample's images are decoded: their labels are known before decoding.
+        let loader = (task.test as? LoaderSource)?.loader
+        let testLabels = try loader.map { l in l.indices.map { l.dataset.label(at: $0) } } ?? materialise(task.test).1
         let cap = max(1, limit / max(task.classes, 1))
         var taken = [Int](repeating: 0, count: task.classes), rows: [Int] = []
-        for (i, label) in y.enumerated() where taken[label] < cap {
+        for (i, label) in testLabels.enumerated() where taken[label] < cap {
             taken[label] += 1
             rows.append(i)
         }
         perClass = taken.max() ?? 0
-        images = Self.rows(rows, of: x)
-        labels = rows.map { y[$0] }
+        if let loader {
+            let subset = DataLoader(loader.dataset, indices: rows.map { loader.indices[$0] }, batchSize: 256, transform: loader.transform,
+                                    shuffle: false, seed: loader.seed)
+            (images, labels) = try materialise(LoaderSource(subset))
+        } else {
+            let (x, y) = try materialise(task.test)
+            images = Self.rows(rows, of: x)
+            labels = rows.map { y[$0] }
+        }
         classNames = task.classNames
         normalization = network.preprocessing().normalization
     }

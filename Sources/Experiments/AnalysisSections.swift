@@ -63,7 +63,7 @@ struct AnalysisSections {
             let means = study.meanSelectivity.keys.sorted().reversed().map { block in
                 String(format: "%@ units %.3f → %.3f", block, study.meanSelectivity[block]![0], study.meanSelectivity[block]![1])
             }
-            let layer = study.units.contains { $0.block == BlockActivations.newLayer } ? "new layer" : "widened top layer"
+            let layer = study.units.contains { $0.block == NetworkActivations.newLayer } ? "new layer" : "widened top layer"
             paragraphs.append("Units of the \(layer) of \(study.network). Rule: \(study.rule). For each, the \(study.k) of the "
                               + "\(analysis.sampleSize) analysed test images that activate it most (before normalisation; fewer when fewer activate it), "
                               + "left right after growth (old units as pre-trained, new units as initialised), right after fine-tuning. "

@@ -55,11 +55,14 @@ public struct ComparisonAnalysis: Codable, Sendable {
             trained.append((method, kept.network))
         }
         log("analyses: \(sample.count) test images (\(sample.perClass) per class), the source network and \(trained.map(\.0.label).joined(separator: ", ")) at depth \(plan.depth.label), seed \(plan.seed)")
-        let features = FeatureSpace.measure([("Pre-trained", source.network)] + trained.map { ($0.0.label, $0.1) }, sample: sample,
-                                            embedding: embedding, seed: plan.seed)
+        // One forward pass per network; every analysis below reads these.
+        let activations = trained.map { ($0.0, NetworkActivations($0.1, images: sample.images)) }
+        let features = FeatureSpace.measure([("Pre-trained", NetworkActivations(source.network, images: sample.images))]
+                                                + activations.map { ($0.0.label, $0.1) },
+                                            sample: sample, embedding: embedding, seed: plan.seed)
         var units: [UnitStudy] = []
         for method in [MethodVariant.wa, .da] {
-            guard let network = trained.first(where: { $0.0 == method })?.1 else { continue }
+            guard let network = trained.first(where: { $0.0 == method })?.1, let after = activations.first(where: { $0.0 == method })?.1 else { continue }
             // The network right after growth: the same growth steps (seeded) on the same source as the run's.
             let steps = runConfig(results.config, method, depth: plan.depth, seed: plan.seed).steps(classes: sample.classNames.count)
             let grown = try source.network.grow(steps).0
@@ -67,7 +70,7 @@ public struct ComparisonAnalysis: Codable, Sendable {
                 notes.append("\(method.label)'s units: regrowing the source did not give the kept network's growth, so there is no 'before'")
                 continue
             }
-            if let study = try UnitStudy.measure(grown: grown, trained: network, key: method.key,
+            if let study = try UnitStudy.measure(grown: NetworkActivations(grown, images: sample.images), trained: after, key: method.key,
                                                  label: "\(method.label) (depth \(plan.depth.label), seed \(plan.seed))", sample: sample) {
                 units.append(study)
             }

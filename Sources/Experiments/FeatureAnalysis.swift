@@ -1,7 +1,5 @@
 import Foundation
 import Engine
-import NN
-import Growth
 import Analysis
 
 /// How the feature-space figure lays points out in two dimensions.
@@ -37,14 +35,14 @@ public struct FeatureSpace: Codable, Sendable {
     public let classNames: [String]
     public let networks: [Network]
 
-    /// Measures and embeds the features of `networks` (label, network) on `sample`.
-    static func measure(_ networks: [(String, GrownNetwork)], sample: AnalysisSample, embedding: EmbeddingMethod, seed: UInt64) -> FeatureSpace {
+    /// Measures and embeds the top-layer features of each network (label, activations on `sample`).
+    static func measure(_ networks: [(String, NetworkActivations)], sample: AnalysisSample, embedding: EmbeddingMethod, seed: UInt64) -> FeatureSpace {
         let n = sample.count
         let perplexity = min(30, Double(n - 1) / 3)
         let detail = embedding == .tsne ? String(format: "exact t-SNE, perplexity %.0f, 1,000 iterations, seed %llu", perplexity, seed)
                                         : "first two principal components"
-        let measured = networks.map { label, network -> Network in
-            let features = TopFeatures.of(network, images: sample.images)
+        let measured = networks.map { label, activations -> Network in
+            let features = activations.features
             let xy = embedding == .tsne ? Embedding.tsne(features, perplexity: perplexity, iterations: 1000, seed: seed)
                                         : Embedding.pca(features, dimensions: 2)
             let points = xy.array
@@ -56,26 +54,5 @@ public struct FeatureSpace: Codable, Sendable {
                            y: stride(from: 1, to: points.count, by: 2).map { points[$0] })
         }
         return FeatureSpace(embedding: embedding, embeddingDetail: detail, labels: sample.labels, classNames: sample.classNames, networks: measured)
-    }
-}
-
-/// What a network's classifier reads: the output of everything below its last layer, in evaluation mode.
-enum TopFeatures {
-    /// images: [n, C, H, W] → [n, d], in batches of 256.
-    static func of(_ network: GrownNetwork, images: Tensor) -> Tensor {
-        let model = network.model.flattened()
-        model.setTraining(false)
-        let body = Sequential(Array(model.layers.dropLast()))
-        let n = images.shape[0]
-        var parts: [Tensor] = []
-        for start in stride(from: 0, to: n, by: 256) {
-            let out = body.forward(AnalysisSample.rows(Array(start..<min(start + 256, n)), of: images))
-            parts.append(out.reshaped([out.shape[0], -1]).copy())   // a copy: layers may reuse their output buffers
-        }
-        let d = parts.first?.shape[1] ?? 0
-        let all = Tensor(uninitialized: [n, d])
-        var offset = 0
-        for p in parts { (all.pointer + offset).update(from: p.pointer, count: p.count); offset += p.count }
-        return all
     }
 }

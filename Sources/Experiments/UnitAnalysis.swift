@@ -12,7 +12,7 @@ import Analysis
 /// on at least `k` images; for each, the (up to) `k` sample images that activate it most, before and after, as PNG strips.
 public struct UnitStudy: Codable, Sendable {
     public struct Unit: Codable, Sendable {
-        /// "old", "new" or "new layer" (`BlockActivations`), and the unit's index within its block.
+        /// "old", "new" or "new layer" (`NetworkActivations`), and the unit's index within its block.
         public let block: String
         public let index: Int
         public let selectivityBefore: Double
@@ -43,11 +43,11 @@ public struct UnitStudy: Codable, Sendable {
     static let perBlock = 3
     static let k = 8
 
-    /// The study of `trained` (a fine-tuned WA or DA network) against `grown` (the same growth before training), on `sample`;
-    /// nil when `trained` has neither a widened layer under its classifier nor a new layer.
-    static func measure(grown: GrownNetwork, trained: GrownNetwork, key: String, label: String, sample: AnalysisSample) throws -> UnitStudy? {
-        guard let before = BlockActivations.of(grown, images: sample.images),
-              let after = BlockActivations.of(trained, images: sample.images) else { return nil }
+    /// The study of `trained` (a fine-tuned WA or DA network's activations) against `grown` (the same growth before
+    /// training), on `sample`; nil when `trained` has neither a widened layer under its classifier nor a new layer.
+    static func measure(grown: NetworkActivations, trained: NetworkActivations, key: String, label: String, sample: AnalysisSample) throws -> UnitStudy? {
+        let (before, after) = (grown.blocks, trained.blocks)
+        guard !after.isEmpty, before.map(\.name) == after.map(\.name) else { return nil }
         let classes = sample.classNames.count
         let side = sample.images.shape[3]
         let upscale = max(1, 56 / side)   // 28×28 silhouettes at 2×, so a strip is legible
@@ -82,67 +82,5 @@ public struct UnitStudy: Codable, Sendable {
                              + "with the highest class selectivity after fine-tuning ((μ_max − μ_rest)/(μ_max + μ_rest) of the unit's mean "
                              + "activation per class); a strip shows only images that activate the unit",
                          k: k, gridWidth: gridSize.0, gridHeight: gridSize.1, classNames: sample.classNames, meanSelectivity: means, units: units)
-    }
-}
-
-/// How many rows of activations: [n, units] are above 0, per unit.
-func activeImages(_ a: Tensor) -> [Int] {
-    let (n, units) = (a.shape[0], a.shape[1])
-    var counts = [Int](repeating: 0, count: units)
-    for i in 0..<n { for u in 0..<units where a.pointer[i * units + u] > 0 { counts[u] += 1 } }
-    return counts
-}
-
-/// The grown units that feed a network's classifier, block by block, before normalisation: the old and new blocks of
-/// a widened layer (WA), or the units of a new layer (DA's FC_a, after its ReLU).
-enum BlockActivations {
-    /// The name of DA's new layer's block.
-    static let newLayer = "new layer"
-
-    /// images: [n, C, H, W] → each block's activations [n, units] (convolutional units averaged over locations), old first;
-    /// nil when the classifier is fed by neither a widened layer nor a new layer.
-    static func of(_ network: GrownNetwork, images: Tensor) -> [(String, Tensor)]? {
-        let model = network.model.flattened()
-        model.setTraining(false)
-        let outputs: (Tensor) -> [(String, Tensor)]
-        if let index = model.layers.dropLast().lastIndex(where: { !$0.1.namedParameters().isEmpty }),
-           let widened = model.layers[index].1 as? WidenedBlock {
-            let below = Sequential(Array(model.layers.prefix(index)))
-            outputs = { x in widened.blockOutputs(below.forward(x)).map { ($0.name, $0.raw) } }
-        } else if let relu = model.layers.lastIndex(where: { $0.0.split(separator: ".").contains(Substring(network.roles.newLayerName)) && $0.1 is ReLU }) {
-            let through = Sequential(Array(model.layers.prefix(relu + 1)))
-            outputs = { x in [(newLayer, through.forward(x))] }
-        } else {
-            return nil
-        }
-        let n = images.shape[0]
-        var blocks: [String: [Tensor]] = [:], names: [String] = []
-        for start in stride(from: 0, to: n, by: 256) {
-            for (name, raw) in outputs(AnalysisSample.rows(Array(start..<min(start + 256, n)), of: images)) {
-                if blocks[name] == nil { names.append(name) }
-                blocks[name, default: []].append(unitMeans(raw))
-            }
-        }
-        return names.map { name in
-            let parts = blocks[name]!
-            let all = Tensor(uninitialized: [n, parts[0].shape[1]])
-            var offset = 0
-            for p in parts { (all.pointer + offset).update(from: p.pointer, count: p.count); offset += p.count }
-            return (name, all)
-        }
-    }
-
-    /// x: [n, units] or [n, units, H, W] → [n, units], the mean over locations.
-    static func unitMeans(_ x: Tensor) -> Tensor {
-        let (n, units) = (x.shape[0], x.shape[1])
-        let locations = x.count / max(n * units, 1)
-        guard locations > 1 else { return x.reshaped([n, units]).copy() }   // a copy: layers may reuse their output buffers
-        let out = Tensor(uninitialized: [n, units])
-        for i in 0..<(n * units) {
-            var s: Float = 0
-            for l in 0..<locations { s += x.pointer[i * locations + l] }
-            out.pointer[i] = s / Float(locations)
-        }
-        return out
     }
 }
