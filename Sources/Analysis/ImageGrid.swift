@@ -20,16 +20,25 @@ public enum ImageGrid {
         case range(lo: Float, hi: Float)
     }
 
-    /// tiles: [k, C, H, W] (C = 1 or 3) → PNG bytes. k ≤ rows·columns; `upscale` repeats each pixel (nearest) so
-    /// 28×28 tiles are visible.
-    public static func png(tiles: Tensor, rows: Int, columns: Int, padding: Int = 2, upscale: Int = 1,
-                           scaling: Scaling = .perTileMinMax, paddingValue: UInt8 = 255) throws -> [UInt8] {
-        try PNGCodec.encode(image(tiles: tiles, rows: rows, columns: columns, padding: padding, upscale: upscale,
-                                  scaling: scaling, paddingValue: paddingValue))
+    /// tiles: [k, C, H, W] (C = 1 or 3) → PNG bytes; with `tileShape` given, any [k, …] holding k·C·H·W values
+    /// (e.g. flattened rows [k, C·H·W]). k ≤ rows·columns; `upscale` repeats each pixel (nearest) so 28×28 tiles
+    /// are visible.
+    public static func png(tiles: Tensor, rows: Int, columns: Int, tileShape: (channels: Int, height: Int, width: Int)? = nil,
+                           padding: Int = 2, upscale: Int = 1, scaling: Scaling = .perTileMinMax,
+                           paddingValue: UInt8 = 255) throws -> [UInt8] {
+        var grid = tiles
+        if let s = tileShape {
+            let k = tiles.shape.first ?? 0
+            require(tiles.count == k * s.channels * s.height * s.width, "ImageGrid.png",
+                    "expected \(k) tiles of \(s.channels)×\(s.height)×\(s.width) values, got shape \(tiles.shape)")
+            grid = tiles.reshaped([k, s.channels, s.height, s.width])
+        }
+        return try PNGCodec.encode(image(tiles: grid, rows: rows, columns: columns, padding: padding, upscale: upscale,
+                                         scaling: scaling, paddingValue: paddingValue))
     }
 
     /// tiles: k arrays, each one CHW image of `tileShape` → PNG bytes. See `png(tiles: Tensor, …)`.
-    public static func png(tiles: [[Float]], tileShape: (channels: Int, height: Int, width: Int), rows: Int, columns: Int,
+    public static func png(tiles: [[Float]], rows: Int, columns: Int, tileShape: (channels: Int, height: Int, width: Int),
                            padding: Int = 2, upscale: Int = 1, scaling: Scaling = .perTileMinMax,
                            paddingValue: UInt8 = 255) throws -> [UInt8] {
         let size = tileShape.channels * tileShape.height * tileShape.width

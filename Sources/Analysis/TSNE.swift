@@ -17,6 +17,8 @@ extension Embedding {
         public let coordinates: Tensor
         /// KL(P‖Q) at the end (without exaggeration), in nats.
         public let klDivergence: Double
+        /// The perplexity used: the one asked for, capped at (n − 1)/3 for small sets.
+        public let perplexity: Double
     }
 
     /// x: [n, d] → [n, 2]: exact t-SNE (van der Maaten & Hinton 2008). See `tsneResult`.
@@ -31,7 +33,8 @@ extension Embedding {
     /// - When d > 50 the rows are first reduced to their top min(50, n) principal components, as is standard
     ///   (van der Maaten's reference code, scikit-learn's recommendation): it removes noise dimensions and makes the
     ///   distance matrix cheaper, and 50 components keep nearly all neighbourhood structure of CNN features.
-    /// - P: `tsneAffinities` (Gaussian kernels calibrated to `perplexity`, symmetrised).
+    /// - P: `tsneAffinities` (Gaussian kernels calibrated to `perplexity`, symmetrised). The perplexity is capped at
+    ///   (n − 1)/3 (reported in the result); fewer than 3 points are returned on a unit segment.
     /// - Optimisation as in the reference implementation: gradient descent with momentum 0.5 for the first 250
     ///   iterations and 0.8 after, early exaggeration ×12 of P for the first 250 iterations, per-coordinate gains
     ///   (+0.2 when the gradient changes sign against the last step, ×0.8 otherwise, at least 0.01), the embedding
@@ -43,8 +46,16 @@ extension Embedding {
                                   learningRate: Double? = nil, initialization: TSNEInitialization = .pca) -> TSNEResult {
         let (n, d) = matrixShape(x, "Embedding.tsne")
         require(iterations >= 0, "Embedding.tsne", "iterations must be ≥ 0, got \(iterations)")
+        require(perplexity >= 1, "Embedding.tsne", "perplexity must be ≥ 1, got \(perplexity)")
+        if n < 3 {   // nothing to optimise: the points on a unit segment
+            return TSNEResult(coordinates: Tensor(shape: [n, 2], values: [Float]([0, 0, 1, 0].prefix(2 * n))),
+                              klDivergence: 0, perplexity: 0)
+        }
+        // A perplexity near n makes every point a neighbour of every other; (n − 1)/3 is the usual ceiling, and
+        // capping (instead of stopping) lets a report embed a small evaluation set.
+        let used = Swift.min(perplexity, Swift.max(1, Double(n - 1) / 3))
         let input = d > 50 ? pcaResult(x, dimensions: Swift.min(50, n), seed: seed).coordinates : x
-        let p = tsneAffinities(input, perplexity: perplexity)
+        let p = tsneAffinities(input, perplexity: used)
         var y = [Float](repeating: 0, count: 2 * n)   // [2, n]: x coordinates, then y coordinates (contiguous for SIMD)
         switch initialization {
         case .pca:
@@ -87,7 +98,7 @@ extension Embedding {
         }
         let out = Tensor(uninitialized: [n, 2])
         for i in 0..<n { out.pointer[i * 2] = y[i]; out.pointer[i * 2 + 1] = y[n + i] }
-        return TSNEResult(coordinates: out, klDivergence: tsneKL(p: p.pointer, y: y, n: n))
+        return TSNEResult(coordinates: out, klDivergence: tsneKL(p: p.pointer, y: y, n: n), perplexity: used)
     }
 
     /// KL(P‖Q) = Σᵢ≠ⱼ pᵢⱼ log(pᵢⱼ/qᵢⱼ) for p: [n, n] and y: [2, n] (one pass, Double).

@@ -42,8 +42,10 @@ extension SVGChart {
             """
         svg += "<rect class=\"bg\" width=\"100%\" height=\"100%\"/>\n"
         svg += "<text x=\"\(width / 2)\" y=\"20\" text-anchor=\"middle\" font-size=\"14\" font-weight=\"bold\">\(escape(title))</text>\n"
-        svg += "<g class=\"axes\">\n" + axes(left: left, top: top, w: w, h: h, xTicks: ticks(x0, x1).map { (px($0), format($0)) },
-                                            yTicks: ticks(y0, y1).map { (py($0), format($0)) }, xLabel: xLabel, yLabel: yLabel) + "</g>\n"
+        // `ticks` steps by repeated addition, so a tick at zero can come out as −1e-16 and print as "-0": snap it.
+        func snapped(_ lo: Double, _ hi: Double) -> [Double] { ticks(lo, hi).map { abs($0) < 1e-9 * (hi - lo) ? 0 : $0 } }
+        svg += "<g class=\"axes\">\n" + axes(left: left, top: top, w: w, h: h, xTicks: snapped(x0, x1).map { (px($0), format($0)) },
+                                            yTicks: snapped(y0, y1).map { (py($0), format($0)) }, xLabel: xLabel, yLabel: yLabel) + "</g>\n"
         svg += "<g class=\"points\">\n"
         for p in shown {
             svg += String(format: "<circle class=\"pt\" cx=\"%.1f\" cy=\"%.1f\" r=\"3\" %@/>\n", px(p.x), py(p.y), markerStyle(p.group))

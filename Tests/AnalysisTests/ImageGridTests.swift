@@ -10,7 +10,7 @@ final class ImageGridTests: XCTestCase {
         let (h, w, up, pad) = (3, 2, 2, 1)
         // Tile t, pixel (y, x) = t·10 + y·2 + x, with per-tile min–max: 0 → 0, 5 → 255.
         let tiles = (0..<5).map { t in (0..<(h * w)).map { Float(t * 10 + $0) } }
-        let bytes = try ImageGrid.png(tiles: tiles, tileShape: (1, h, w), rows: 2, columns: 3, padding: pad, upscale: up,
+        let bytes = try ImageGrid.png(tiles: tiles, rows: 2, columns: 3, tileShape: (1, h, w), padding: pad, upscale: up,
                                       paddingValue: 7)
         let image = try PNGCodec.decode(bytes, file: "grid.png")
         XCTAssertEqual(image.width, 3 * (w * up + pad) + pad)
@@ -30,6 +30,10 @@ final class ImageGridTests: XCTestCase {
         }
         XCTAssertEqual(pixel(0, 0), 7)
         XCTAssertEqual(pixel(pad + 2 * (w * up + pad) + 1, pad + (h * up + pad) + 1), 7, "the empty sixth cell")
+        // The same tiles as a flattened tensor [k, C·H·W] with tileShape give the same PNG.
+        let flat = Tensor(shape: [5, h * w], values: tiles.flatMap { $0 })
+        XCTAssertEqual(try ImageGrid.png(tiles: flat, rows: 2, columns: 3, tileShape: (1, h, w), padding: pad, upscale: up,
+                                         paddingValue: 7), bytes)
     }
 
     /// RGB tiles [k, 3, H, W] with mean/std un-normalisation land channel by channel.

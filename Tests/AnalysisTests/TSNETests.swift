@@ -6,8 +6,11 @@ import Engine
 final class TSNETests: XCTestCase {
     /// The fused SIMD gradient equals the textbook one (Q formed explicitly, Double), for n not a multiple of 8.
     func testGradientMatchesNaive() {
-        let n = 37
-        var rng = RNG(seed: 8)
+        for n in [2, 37, 203] { gradientMatchesNaive(n) }   // 203: several row blocks, a tail of 3
+    }
+
+    func gradientMatchesNaive(_ n: Int) {
+        var rng = RNG(seed: UInt64(n))
         var p = [Float](repeating: 0, count: n * n)
         for i in 0..<n { for j in (i + 1)..<n { let v = rng.uniform(); p[i * n + j] = v; p[j * n + i] = v } }
         let total = p.reduce(0, +)
@@ -20,7 +23,7 @@ final class TSNETests: XCTestCase {
             XCTAssertEqual(zf, zn, accuracy: 1e-5 * zn)
             let (diff, at) = TestData.maxDifference(fast, naive)
             let scale = naive.map { abs($0) }.max()!
-            XCTAssertLessThanOrEqual(diff, 1e-4 * scale, "exaggeration \(exaggeration): max |fast − naive| = \(diff) at \(at): \(fast[at]) vs \(naive[at])")
+            XCTAssertLessThanOrEqual(diff, 1e-4 * scale, "n=\(n) exaggeration \(exaggeration): max |fast − naive| = \(diff) at \(at): \(fast[at]) vs \(naive[at])")
         }
     }
 
@@ -71,16 +74,31 @@ final class TSNETests: XCTestCase {
         XCTAssertNotEqual(y.array, other.array, "a different seed must give a different random start")
     }
 
-    /// Prints the time of exact t-SNE on 2,000 points × 512-D (no assertion: machines differ). Meaningful in a
-    /// release build (`swift build -c release --build-tests` then `GROW_TSNE_TIMING=1 swift test -c release
-    /// --skip-build --filter testTSNETiming`); a debug build runs the loops unoptimised.
+    /// Small sets: the perplexity is capped at (n − 1)/3, fewer than 3 points need no optimisation.
+    func testSmallSets() {
+        let (x, labels) = TestData.clusters(2, perCluster: 6, d: 5, spread: 10, seed: 2)
+        let result = Embedding.tsneResult(x, iterations: 300, seed: 3)
+        XCTAssertEqual(result.perplexity, 11.0 / 3, accuracy: 1e-12)
+        XCTAssertEqual(Separability.knnAccuracy(result.coordinates, labels: labels, k: 1), 1)
+        XCTAssertEqual(Embedding.tsne(TestData.gaussian(2, 4, seed: 1), seed: 1).array, [0, 0, 1, 0])
+        XCTAssertEqual(Embedding.tsne(TestData.gaussian(1, 4, seed: 1), seed: 1).shape, [1, 2])
+    }
+
+    /// Prints the time of exact t-SNE on 2,000 points × 512-D and 2,500 × 4,096-D (no assertion: machines differ).
+    /// Meaningful in a release build: `swift build -c release --build-tests -Xswiftc -enable-testing`, then
+    /// `GROW_TSNE_TIMING=1 GROW_THREADS=1 swift test -c release --skip-build --filter testTSNETiming`; a debug build
+    /// runs the loops unoptimised.
     func testTSNETiming() throws {
         guard ProcessInfo.processInfo.environment["GROW_TSNE_TIMING"] == "1" else { throw XCTSkip("set GROW_TSNE_TIMING=1 to time t-SNE") }
-        let (x, labels) = TestData.clusters(10, perCluster: 200, d: 512, spread: 0.3, seed: 9)
-        let start = Date()
-        let result = Embedding.tsneResult(x, perplexity: 30, iterations: 1000, seed: 1)
-        let seconds = Date().timeIntervalSince(start)
-        print(String(format: "t-SNE 2000 × 512 → 2, 1000 iterations, %d thread(s): %.2f s (KL %.3f, 1-NN accuracy %.3f)",
-                     Threads.count, seconds, result.klDivergence, Separability.knnAccuracy(result.coordinates, labels: labels, k: 1)))
+        for (n, d) in [(2000, 512), (2500, 4096)] {
+            let (x, labels) = TestData.clusters(10, perCluster: n / 10, d: d, spread: 0.3, seed: 9)
+            let (start, cpuStart) = (Date(), clock())
+            let result = Embedding.tsneResult(x, perplexity: 30, iterations: 1000, seed: 1)
+            let seconds = Date().timeIntervalSince(start), cpu = Double(clock() - cpuStart) / Double(CLOCKS_PER_SEC)
+            // Wall and process CPU time: on a shared machine the wall time includes waiting for a core.
+            print(String(format: "t-SNE %d × %d → 2, 1000 iterations, %d thread(s): %.2f s wall, %.2f s CPU (KL %.3f, 1-NN accuracy %.3f)",
+                         n, d, Threads.count, seconds, cpu, result.klDivergence,
+                         Separability.knnAccuracy(result.coordinates, labels: labels, k: 1)))
+        }
     }
 }

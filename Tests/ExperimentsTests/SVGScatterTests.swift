@@ -43,6 +43,10 @@ final class SVGScatterTests: XCTestCase {
     func testDegenerateRanges() {
         let svg = SVGChart.scatter(title: "one", xLabel: "x", yLabel: "y", points: [(1, 1, 0), (1, 1, 0)], groupNames: ["a"])
         XCTAssertFalse(svg.contains("nan") || svg.contains("inf"))
+        // Ticks across zero print "0", never "-0".
+        let across = SVGChart.scatter(title: "t", xLabel: "x", yLabel: "y", points: [(-13, -7, 0), (31, 29, 0)], groupNames: ["a"])
+        XCTAssertTrue(across.contains(">0</text>"))
+        XCTAssertFalse(across.contains(">-0</text>"))
     }
 }
 
