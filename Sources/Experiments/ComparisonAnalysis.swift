@@ -33,7 +33,8 @@ public struct ComparisonAnalysis: Codable, Sendable {
         }
         guard FileManager.default.fileExists(atPath: plan.sourceURL.path) else {
             throw CheckpointError("\(plan.sourceURL.path) is missing: the comparison in \(directory.path) kept no networks for the analyses "
-                                  + "(it was run by an older grow, or with --no-analyses); run grow compare again into it to train and keep them")
+                                  + "(it was run by a grow from before the analyses); the same grow compare command run again trains only the runs "
+                                  + "whose networks are missing, and keeps them")
         }
         let source = try Checkpoint.load(from: plan.sourceURL)
         let sample = try AnalysisSample(config: results.config, seed: plan.seed, network: source.network, dataDirectory: dataDirectory, limit: limit)

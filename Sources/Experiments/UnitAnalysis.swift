@@ -50,7 +50,7 @@ public struct UnitStudy: Codable, Sendable {
         guard !after.isEmpty, before.map(\.name) == after.map(\.name) else { return nil }
         let classes = sample.classNames.count
         let side = sample.images.shape[3]
-        let upscale = max(1, 56 / side)   // 28×28 silhouettes at 2×, so a strip is legible
+        let upscale = max(1, 56 / side)   // 28×28 images at 2×, so a strip is legible
         let scaling = ImageGrid.Scaling.meanStd(mean: sample.normalization.mean, std: sample.normalization.std)
         var units: [Unit] = [], means: [String: [Double]] = [:]
         var gridSize = (0, 0)
