@@ -42,6 +42,15 @@ extension CLITests {
         XCTAssertEqual(try features(), before)
         XCTAssertEqual(try String(contentsOf: dir.appendingPathComponent("report.md"), encoding: .utf8), markdown)
 
+        // --no-analyses: the same runs (all reused), a report without the analyses' sections and no stale analysis.json.
+        let skipped = try run(["compare", "--from", "src.safetensors", "--target", target, "--shots", "5", "--quick", "--retention", "none",
+                               "--out", "report", "--no-analyses"])
+        XCTAssertFalse(skipped.out.contains("analyses ("), skipped.out)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("analysis.json").path))
+        let plain = try String(contentsOf: dir.appendingPathComponent("report.md"), encoding: .utf8)
+        XCTAssertFalse(plain.contains("Feature-space separability"))
+        XCTAssertTrue(plain.contains("### Per-block learning over time (paper Fig. 6)"), "read from the runs' own records")
+
         // Without the networks there is nothing to explain, and the error says why.
         try FileManager.default.removeItem(at: dir.appendingPathComponent("networks/source.safetensors"))
         let missing = try run(["explain", "report"], expect: 1)
