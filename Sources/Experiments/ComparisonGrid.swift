@@ -75,6 +75,8 @@ public struct RunResult: Codable, Sendable {
     public let steps: Int
     public let curve: [Trainer.CurvePoint]
     public let pace: [PacePoint]
+    /// Old-block, new-block and combined accuracy during training (widened networks; nil in results of older versions).
+    public var blockCurve: [BlockAccuracyPoint]? = nil
     /// The base learning rate the run trained with, and with `--select-lr` each candidate's validation accuracy.
     public var learningRate: Double? = nil
     public var validation: [String: Double]? = nil

@@ -21,6 +21,8 @@ public final class ComparisonRunner {
     public var finishedRunsDirectory: URL?
     /// Spreads the grid's runs over processes (MPI ranks); every process ends with all the results.
     public var distribution: GridDistribution?
+    /// Where the networks the analyses read are kept (nil: none kept).
+    public var analysisNetworks: AnalysisNetworks?
 
     public init(source: Checkpoint, config: ComparisonConfig) { self.source = source; self.config = config }
 
@@ -52,6 +54,8 @@ public final class ComparisonRunner {
         let cost: Double
         /// Names the work uniquely within the grid (its file among the finished runs).
         let key: String
+        /// The network file the work keeps for the analyses, if any: without it the work is not finished.
+        var kept: URL? = nil
         let work: () throws -> [RunResult]
     }
 
@@ -85,15 +89,19 @@ public final class ComparisonRunner {
                 })
             }
         }
+        if let keep = analysisNetworks, distribution.map({ $0.rank == 0 }) ?? true {
+            try FileManager.default.createDirectory(at: keep.directory, withIntermediateDirectories: true)
+            try source.save(to: keep.sourceURL)
+        }
         if let dir = finishedRunsDirectory {
             let store = try FinishedRuns(directory: dir, config: config, source: results.sourceDescription)
             var reused = 0
             jobs = jobs.map { job in
-                if let runs = store.load(job.key) {
+                if let runs = store.load(job.key), job.kept.map({ FileManager.default.fileExists(atPath: $0.path) }) ?? true {
                     reused += runs.count
                     return Job(cost: 0, key: job.key) { runs }
                 }
-                return Job(cost: job.cost, key: job.key) {
+                return Job(cost: job.cost, key: job.key, kept: job.kept) {
                     let runs = try job.work()
                     try store.save(runs, key: job.key)
                     return runs
@@ -120,10 +128,12 @@ public final class ComparisonRunner {
         var jobs: [Job] = []
         for variant in config.variants {
             for depth in config.depths(for: variant) {
+                let kept = analysisNetworks?.kept(variant, depth: depth, seed: seed)
                 jobs.append(Job(cost: Self.cost(depth) * Double(1 + (config.learningRateCandidates?.count ?? 0)),
-                                key: "grid-\(variant.key)-\(depth.rawValue)-seed\(seed)") { [self] in
+                                key: "grid-\(variant.key)-\(depth.rawValue)-seed\(seed)", kept: kept) { [self] in
                     let selected = try selectRate(variant, depth: depth, seed: seed, task: task, cache: selectionCache)
                     let outcome = try fineTune(variant, depth: depth, seed: seed, task: task, cache: cache, learningRate: selected?.rate)
+                    if let kept { try keep(outcome, variant, depth: depth, seed: seed, task: task, learningRate: selected?.rate, to: kept) }
                     return [try record(outcome, variant, depth, seed, units: units, shots: shots, study: "grid", probe: probe, selection: selected)]
                 })
             }
@@ -219,10 +229,7 @@ public final class ComparisonRunner {
     }
 
     func runConfig(_ variant: MethodVariant, depth: FineTuneDepth, seed: UInt64) -> FineTuneConfig {
-        var c = config.training
-        c.method = variant.method; c.normalize = variant.normalize; c.initialization = variant.initialization
-        c.depth = depth; c.seed = seed
-        return c
+        ComparisonAnalysis.runConfig(config, variant, depth: depth, seed: seed)
     }
 
     func fineTune(_ variant: MethodVariant, depth: FineTuneDepth, seed: UInt64, task: MaterialisedTask, cache: FeatureCache?,
@@ -245,11 +252,22 @@ public final class ComparisonRunner {
         return outcome
     }
 
+    /// Saves a grid run's network for the analyses, with its training in the history.
+    func keep(_ o: FineTuneOutcome, _ v: MethodVariant, depth: FineTuneDepth, seed: UInt64, task: MaterialisedTask, learningRate: Float?,
+              to url: URL) throws {
+        let record = TrainingRecord(command: "compare", dataset: task.name, method: v.key, depth: depth.rawValue, shots: config.shots, epochs: 0,
+                                    steps: o.steps, batchSize: config.training.batchSize,
+                                    learningRate: Double(learningRate ?? config.training.learningRate), seed: seed,
+                                    testAccuracy: o.evaluation.top1, seconds: o.seconds)
+        try Checkpoint(network: o.network, history: source.history + [record], newParameters: o.map.newParameters,
+                       classNames: task.classNames).save(to: url)
+    }
+
     func record(_ o: FineTuneOutcome, _ v: MethodVariant, _ depth: FineTuneDepth, _ seed: UInt64, units: Int, shots: Int, study: String,
                 probe: RetentionProbe?, selection: (rate: Float, validation: [String: Double])? = nil) throws -> RunResult {
         RunResult(variant: v.key, depth: depth, seed: seed, units: units, shots: shots, study: study, top1: o.evaluation.top1,
                   meanPerClass: o.evaluation.meanPerClass, perBlock: o.evaluation.perBlock, retention: try probe?.accuracy(of: o.network, map: o.map),
-                  seconds: o.seconds, steps: o.steps, curve: o.curve, pace: o.pace,
+                  seconds: o.seconds, steps: o.steps, curve: o.curve, pace: o.pace, blockCurve: o.blockCurve.isEmpty ? nil : o.blockCurve,
                   learningRate: Double(selection?.rate ?? config.training.learningRate), validation: selection?.validation)
     }
 

@@ -82,6 +82,8 @@ public struct FineTuneOutcome {
     public let optimizerState: OptimizerState
     /// Learning pace of old vs new units (widened networks only).
     public let pace: [PacePoint]
+    /// Old-block, new-block and combined accuracy at each point of the learning curve (widened networks only).
+    public let blockCurve: [BlockAccuracyPoint]
 }
 
 /// Frozen-layer outputs of one few-shot draw (every training view and the test set), shared by every run on
@@ -108,6 +110,7 @@ public struct FineTuneSnapshot {
     public let optimizer: OptimizerState
     public let trainer: TrainerState
     public let pace: [PacePoint]
+    public let blockCurve: [BlockAccuracyPoint]
 }
 
 /// Saving and continuing a fine-tuning run.
@@ -178,13 +181,15 @@ public enum FineTune {
         trainer.progress = progress
         trainer.parallel = parallel
         let pace = try trainData.orderedBatches().next().flatMap { LearningPaceProbe(model: trainable, probe: $0.inputs) }
+        var blockCurve: [BlockAccuracyPoint] = []
         if let position = resume?.resume {
             try trainer.restore(position.trainer)
             pace?.restore(position.pace)
+            blockCurve = position.blockCurve ?? []
         }
         func snapshot() -> FineTuneSnapshot {
             FineTuneSnapshot(network: network, newParameters: map.newParameters, optimizer: optimizer.state, trainer: trainer.state(),
-                             pace: pace?.points ?? [])
+                             pace: pace?.points ?? [], blockCurve: blockCurve)
         }
         trainer.onGradients = { step in if step % every == 0 || step == 1 { pace?.recordGradients() } }
         trainer.afterStep = { step in
@@ -193,7 +198,12 @@ public enum FineTune {
         }
         let evalData: BatchSource = (testData as? TensorBatches)?.evenlySpaced(curveExamples) ?? testData
         do {
-            try trainer.fit(trainData) { try Evaluator.evaluate(trainable, on: evalData, classes: classes, parallel: parallel).top1 }
+            try trainer.fit(trainData) {
+                // The evaluation scores each block alone anyway: keeping those numbers gives Fig. 6's curves for free.
+                let evaluation = try Evaluator.evaluate(trainable, on: evalData, classes: classes, parallel: parallel)
+                if let point = BlockAccuracyPoint(step: trainer.step, evaluation) { blockCurve.append(point) }
+                return evaluation.top1
+            }
         } catch let stop as Trainer.Stop {
             if case .interrupted = stop { try checkpointing?.save(snapshot()) }
             throw stop
@@ -201,6 +211,6 @@ public enum FineTune {
         let evaluation = try Evaluator.evaluate(trainable, on: testData, classes: classes, parallel: parallel)
         return FineTuneOutcome(network: network, map: map, evaluation: evaluation, curve: trainer.curve,
                                seconds: Date().timeIntervalSince(started), steps: trainer.step, optimizerState: optimizer.state,
-                               pace: pace?.points ?? [])
+                               pace: pace?.points ?? [], blockCurve: blockCurve)
     }
 }

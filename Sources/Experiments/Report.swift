@@ -5,16 +5,21 @@ import Growth
 /// Writes a comparison's report folder: report.md (+ plots/*.svg), a self-contained report.html
 /// (plots inline), results.csv (one row per run) and results.json (everything, with the configuration).
 public enum Report {
-    public static func write(_ results: ComparisonResults, claims: [ClaimCheck], to directory: URL) throws {
+    /// `analysis` (from `ComparisonAnalysis.run`, or read back from `analysis.json`) fills the sections on feature space and units;
+    /// the per-block learning section comes from the runs themselves.
+    public static func write(_ results: ComparisonResults, claims: [ClaimCheck], analysis: ComparisonAnalysis? = nil, to directory: URL) throws {
         let fm = FileManager.default
         let plotsDir = directory.appendingPathComponent("plots")
         try fm.createDirectory(at: plotsDir, withIntermediateDirectories: true)
         let tables = ComparisonTables(results: results).all
         let plots = ComparisonPlots(results: results).all
+        let sections = AnalysisSections(results: results, analysis: analysis).all
         // Each file atomically: a report stopped mid-write keeps its previous complete version.
         for (name, svg) in plots { try AtomicFile.write(svg, to: plotsDir.appendingPathComponent(name)) }
-        try AtomicFile.write(markdown(results, claims: claims, tables: tables, plots: plots.map(\.0)), to: directory.appendingPathComponent("report.md"))
-        try AtomicFile.write(html(results, claims: claims, tables: tables, plots: plots), to: directory.appendingPathComponent("report.html"))
+        for image in sections.flatMap(\.images) { try AtomicFile.write(image.data, to: plotsDir.appendingPathComponent(image.name)) }
+        try AtomicFile.write(markdown(results, claims: claims, tables: tables, sections: sections, plots: plots.map(\.0)),
+                             to: directory.appendingPathComponent("report.md"))
+        try AtomicFile.write(html(results, claims: claims, tables: tables, sections: sections, plots: plots), to: directory.appendingPathComponent("report.html"))
         try AtomicFile.write(csv(results), to: directory.appendingPathComponent("results.csv"))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -48,15 +53,18 @@ public enum Report {
         return s + "\n"
     }
 
-    static func markdown(_ r: ComparisonResults, claims: [ClaimCheck], tables: [ReportTable], plots: [String]) -> String {
+    static let analysesTitle = "Why growth helps: the paper's analyses"
+
+    static func markdown(_ r: ComparisonResults, claims: [ClaimCheck], tables: [ReportTable], sections: [ReportSection], plots: [String]) -> String {
         var s = "# Growing a Brain — comparison on \(r.config.target)\n\n" + intro(r).map { "- \($0)" }.joined(separator: "\n") + "\n\n"
         s += claimsMarkdown(claims, margin: r.config.equivalenceMargin)
         s += "## Tables\n\n" + tables.map(\.markdown).joined()
+        if !sections.isEmpty { s += "## \(analysesTitle)\n\n" + sections.map(\.markdown).joined() }
         s += "## Figures\n\n" + plots.map { "![\($0)](plots/\($0))\n" }.joined(separator: "\n")
         return s
     }
 
-    static func html(_ r: ComparisonResults, claims: [ClaimCheck], tables: [ReportTable], plots: [(String, String)]) -> String {
+    static func html(_ r: ComparisonResults, claims: [ClaimCheck], tables: [ReportTable], sections: [ReportSection], plots: [(String, String)]) -> String {
         func esc(_ t: String) -> String { SVGChart.escape(t) }
         var s = """
         <!DOCTYPE html>
@@ -66,7 +74,13 @@ public enum Report {
         table { border-collapse: collapse; margin: 0.5em 0 1.5em; } th, td { border: 1px solid #ccc; padding: 4px 8px; text-align: right; }
         th:first-child, td:first-child { text-align: left; } .note { color: #555; font-size: 0.9em; }
         .held { color: #1a7f37; font-weight: bold; } .not-held { color: #b42318; font-weight: bold; } .inconclusive, .not-tested { color: #8a6d00; font-weight: bold; }
-        figure { display: inline-block; margin: 0.5em; }
+        figure { display: inline-block; margin: 0.5em; } svg, img { max-width: 100%; height: auto; }
+        figure.analysis { display: block; margin: 0.5em 0 1.5em; } figure.analysis .panel { display: inline-block; vertical-align: top; margin: 0 0.5em 0.5em 0; }
+        figcaption { font-size: 0.9em; color: #444; max-width: 1080px; } img { image-rendering: pixelated; }
+        @media (prefers-color-scheme: dark) {
+          body { background: #121212; color: #ddd; } th, td { border-color: #555; } .note, figcaption { color: #aaa; }
+          .held { color: #4ac26b; } .not-held { color: #ff7b72; } .inconclusive, .not-tested { color: #d29922; }
+        }
         </style></head><body>
         <h1>Growing a Brain — comparison on \(esc(r.config.target))</h1>
         <ul>
@@ -76,7 +90,9 @@ public enum Report {
             let cls = c.verdict.rawValue.replacingOccurrences(of: " ", with: "-")
             s += "<li value=\"\(c.number)\"><span class=\"\(cls)\">\(esc(c.verdict.rawValue))</span> — \(esc(c.claim)) <span class=\"note\">\(esc(c.evidence))</span></li>\n"
         }
-        s += "</ol>\n<h2>Tables</h2>\n" + tables.map(\.html).joined() + "<h2>Figures</h2>\n"
+        s += "</ol>\n<h2>Tables</h2>\n" + tables.map(\.html).joined()
+        if !sections.isEmpty { s += "<h2>\(esc(analysesTitle))</h2>\n" + sections.map(\.html).joined() }
+        s += "<h2>Figures</h2>\n"
         for (name, svg) in plots { s += "<figure id=\"\(esc(name))\">\n\(svg)</figure>\n" }
         return s + "</body></html>\n"
     }

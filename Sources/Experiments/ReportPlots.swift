@@ -71,27 +71,7 @@ struct ComparisonPlots {
         return ("shots.svg", SVGChart.line(title: "Accuracy vs shots per class (depth All)", xLabel: "shots per class", yLabel: "test top-1 (%)", series: series))
     }
 
-    /// Activation and gradient norms of old vs new units, normalised WA vs unnormalised WA.
-    var pace: [(String, String)] {
-        let keys = ["wa", "wa-rand"].filter { !grid($0, .all).isEmpty && grid($0, .all).contains { !$0.pace.isEmpty } }
-        guard !keys.isEmpty else { return [] }
-        func series(_ value: @escaping (PacePoint, String) -> Double?) -> [SVGChart.Series] {
-            keys.flatMap { k in ["old", "new"].map { block in
-                SVGChart.Series(name: "\(label(k)): \(block)", points: meanCurve(grid(k, .all), { $0.pace }, step: { $0.step }, value: { value($0, block) }),
-                                dashed: block == "new")
-            } }
-        }
-        return [
-            ("pace-activation.svg", SVGChart.line(title: "Learning pace: activation per unit, before normalisation", xLabel: "step",
-                                                  yLabel: "mean ‖h‖ / √units", series: series { $0.activation[$1] })),
-            ("pace-scaled.svg", SVGChart.line(title: "What the classifier sees: activation per unit after scaling", xLabel: "step",
-                                              yLabel: "mean ‖y‖ / √units", series: series { $0.scaledActivation[$1] })),
-            ("pace-gradient.svg", SVGChart.line(title: "Learning pace: weight-gradient norm per unit", xLabel: "step",
-                                                yLabel: "RMS ‖∂L/∂wᵤ‖", series: series { $0.gradient[$1] })),
-        ]
-    }
-
     var all: [(String, String)] {
-        learningCurves + [lossCurves] + [perBlock, units, shots].compactMap { $0 } + pace
+        learningCurves + [lossCurves] + [perBlock, units, shots].compactMap { $0 }
     }
 }

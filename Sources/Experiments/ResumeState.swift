@@ -11,11 +11,13 @@ public struct ResumeState: Codable, Sendable {
     public var trainer: TrainerState
     /// Learning-pace points of a fine-tuning run so far.
     public var pace: [PacePoint]
+    /// Per-block accuracy points of a fine-tuning run of a widened network so far (nil in checkpoints of older versions).
+    public var blockCurve: [BlockAccuracyPoint]?
     /// The held-out accuracy of the latest curve point (what `--keep-best` ranks by).
     public var accuracy: Double?
 
-    public init(run: [String: String], trainer: TrainerState, pace: [PacePoint] = []) {
-        self.run = run; self.trainer = trainer; self.pace = pace
+    public init(run: [String: String], trainer: TrainerState, pace: [PacePoint] = [], blockCurve: [BlockAccuracyPoint] = []) {
+        self.run = run; self.trainer = trainer; self.pace = pace; self.blockCurve = blockCurve
         self.accuracy = trainer.curve.last?.testAccuracy
     }
 

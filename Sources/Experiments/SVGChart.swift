@@ -29,14 +29,15 @@ public enum SVGChart {
     }
 
     static func format(_ v: Double) -> String {
-        abs(v) >= 100 || v == v.rounded() ? String(format: "%.0f", v) : abs(v) >= 1 ? String(format: "%.1f", v) : String(format: "%.2g", v)
+        let v = abs(v) < 1e-12 ? 0 : v   // a tick at zero reached from below prints "0", not "-0"
+        return abs(v) >= 100 || v == v.rounded() ? String(format: "%.0f", v) : abs(v) >= 1 ? String(format: "%.1f", v) : String(format: "%.2g", v)
     }
 
-    /// A line chart; `yRange` fixes the y axis (else fitted to the data).
+    /// A line chart; `yRange` fixes the y axis (else fitted to the data); the legend takes `legendWidth` on the right.
     public static func line(title: String, xLabel: String, yLabel: String, series: [Series], yRange: (Double, Double)? = nil,
-                            width: Int = 780, height: Int = 360) -> String {
+                            width: Int = 780, height: Int = 360, legendWidth: Double = 250) -> String {
         let all = series.flatMap(\.points).filter { $0.x.isFinite && $0.y.isFinite }
-        let (left, right, top, bottom) = (62.0, 250.0, 34.0, 46.0)   // the right margin holds the legend
+        let (left, right, top, bottom) = (62.0, legendWidth, 34.0, 46.0)
         let (w, h) = (Double(width) - left - right, Double(height) - top - bottom)
         let xs = all.map(\.x), ys = all.map(\.y)
         var (x0, x1) = (xs.min() ?? 0, xs.max() ?? 1)
@@ -91,18 +92,30 @@ public enum SVGChart {
         return svg + "</svg>\n"
     }
 
+    /// Colours of text, axes, grid and background for light and dark themes. Inside each SVG so a chart reads the same
+    /// opened alone, as an <img> in Markdown, or inline in the HTML report (where the rules are shared); CSS rules override
+    /// presentation attributes, so every chart drawn on `header` follows them.
+    static let themeStyle = """
+        <style>.gb-chart text { fill: #222; } .gb-chart .gb-bg { fill: #fff; } .gb-chart .gb-axis { stroke: #333; } \
+        .gb-chart .gb-grid { stroke: #ddd; } \
+        @media (prefers-color-scheme: dark) { .gb-chart text { fill: #ddd; } .gb-chart .gb-bg { fill: #1e1e1e; } \
+        .gb-chart .gb-axis { stroke: #bbb; } .gb-chart .gb-grid { stroke: #444; } }</style>
+
+        """
+
     static func header(_ width: Int, _ height: Int, _ title: String) -> String {
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" viewBox=\"0 0 \(width) \(height)\" font-family=\"sans-serif\">\n"
-            + "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"gb-chart\" width=\"\(width)\" height=\"\(height)\" viewBox=\"0 0 \(width) \(height)\" font-family=\"sans-serif\">\n"
+            + themeStyle
+            + "<rect class=\"gb-bg\" width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
             + "<text x=\"\(width / 2)\" y=\"20\" text-anchor=\"middle\" font-size=\"14\" font-weight=\"bold\">\(escape(title))</text>\n"
     }
 
     static func axes(left: Double, top: Double, w: Double, h: Double, xTicks: [(Double, String)], yTicks: [(Double, String)],
                      xLabel: String, yLabel: String) -> String {
-        var s = "<g stroke=\"#333\" stroke-width=\"1\"><line x1=\"\(left)\" y1=\"\(top + h)\" x2=\"\(left + w)\" y2=\"\(top + h)\"/>"
+        var s = "<g class=\"gb-axis\" stroke=\"#333\" stroke-width=\"1\"><line x1=\"\(left)\" y1=\"\(top + h)\" x2=\"\(left + w)\" y2=\"\(top + h)\"/>"
         s += "<line x1=\"\(left)\" y1=\"\(top)\" x2=\"\(left)\" y2=\"\(top + h)\"/></g>\n"
         for (y, label) in yTicks {
-            s += String(format: "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>", left, y, left + w, y)
+            s += String(format: "<line class=\"gb-grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>", left, y, left + w, y)
             s += String(format: "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" font-size=\"11\">%@</text>\n", left - 6, y + 4, escape(label))
         }
         for (x, label) in xTicks {

@@ -54,6 +54,12 @@ struct Compare: ParsableCommand {
     @Flag(help: "A tiny grid that finishes in seconds (for smoke tests and CI).")
     var quick = false
 
+    @Flag(help: "Skip the feature-space and unit analyses at the end (the networks they read are still kept in OUT/networks, so `grow explain OUT` can add them later).")
+    var noAnalyses = false
+
+    @Option(help: "How the analyses embed features in 2-D: tsne (exact t-SNE) or pca (faster).")
+    var embedding: EmbeddingMethod = .tsne
+
     @Option(help: "The report folder.")
     var out = "runs/compare"
 
@@ -124,17 +130,19 @@ struct Compare: ParsableCommand {
         if retention == "auto", source.network.spec.architecture == "mini-alexnet", source.network.spec.classes == 10 {
             config.retentionSource = "fashion-mnist"
         }
-        _ = try Self.compare(from: source, config: config, out: out)
+        _ = try Self.compare(from: source, config: config, out: out, analyses: noAnalyses ? nil : embedding)
     }
 
-    /// Runs the grid, writes the report and prints the summary; shared with `grow demo`.
-    static func compare(from checkpoint: Checkpoint, config: ComparisonConfig, out: String) throws -> ComparisonResults {
+    /// Runs the grid, writes the report and prints the summary; shared with `grow demo`. With `analyses`, the feature-space
+    /// and unit analyses run at the end on the networks the grid kept, embedding features with that method.
+    static func compare(from checkpoint: Checkpoint, config: ComparisonConfig, out: String, analyses: EmbeddingMethod?) throws -> ComparisonResults {
         say("comparing on \(config.target): \(config.variants.count) methods × \(config.depths.count) depths × \(config.seeds.count) seeds"
             + " = \(config.gridRunCount) runs (\(config.totalRunCount) with sweeps), \(Threads.count) threads")
         let runner = ComparisonRunner(source: checkpoint, config: config)
         runner.log = { line in Log.grow.info("\(line)") }
         runner.finishedRunsDirectory = URL(fileURLWithPath: out).appendingPathComponent("finished", isDirectory: true)
         runner.distribution = MPICommunicator.world
+        runner.analysisNetworks = AnalysisNetworks(config: config, comparisonDirectory: URL(fileURLWithPath: out))
         Log.grow.debug("comparison configuration: \(config)")
         let results = try runner.run()
         guard isRootProcess else {
@@ -144,8 +152,16 @@ struct Compare: ParsableCommand {
         }
         let claims = ClaimChecker(results).check()
         let dir = URL(fileURLWithPath: out)
-        try Report.write(results, claims: claims, to: dir)
+        var analysis: ComparisonAnalysis?
+        if let embedding = analyses, !results.interrupted {
+            analysis = try Explain.analyse(results, in: dir, dataDirectory: config.dataDirectory, embedding: embedding)
+        } else {
+            // An analysis left in the folder by an earlier comparison would be rendered by `grow report` as this one's.
+            try? FileManager.default.removeItem(at: dir.appendingPathComponent(ComparisonAnalysis.fileName))
+        }
+        try Report.write(results, claims: claims, analysis: analysis, to: dir)
         say(Summary.text(results, claims: claims))
+        if let analysis { say(Explain.summary(analysis)) }
         say("report: \(dir.appendingPathComponent("report.html").path) (also report.md, results.csv, results.json)")
         if results.interrupted {
             say("interrupted: the report holds the \(results.runs.count) finished runs; the same command continues with the rest:\n  "
@@ -155,6 +171,8 @@ struct Compare: ParsableCommand {
         return results
     }
 }
+
+extension EmbeddingMethod: ExpressibleByArgument {}
 
 extension Summary {
     /// The console summary: Table 1-style accuracies and the claims.

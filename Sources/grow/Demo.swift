@@ -16,6 +16,8 @@ struct Demo: ParsableCommand {
             5 seeds, every method at every depth, and --units-sweep 64,1024 --cumulative mnist-5k --source-study fashion-mnist.
             With --source efficientnet-lite0: data → grow compare --from efficientnet-lite0 --size \(imagenetSide) \
             --target animal-mnist --shots 10 --all-depth-only ft,da,wa (the ImageNet source, silhouettes upsampled and made RGB).
+            Both reports end with the paper's analyses of why growth helps (feature separability, what units respond to, \
+            per-block learning), from networks kept in the comparison folder (grow explain redoes them).
             """)
 
     /// The methods the default demo also runs at depth All (whole-network runs cost 10× a frozen-depth run).

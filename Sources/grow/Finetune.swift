@@ -99,7 +99,8 @@ struct Finetune: ParsableCommand {
                                         batchSize: common.batchSize, learningRate: Double(common.learningRate), seed: seed, testAccuracy: nil, seconds: 0)
             let saved = try series.save(Checkpoint(network: snapshot.network, history: checkpoint.history + [record], optimizer: snapshot.optimizer,
                                                    newParameters: snapshot.newParameters, classNames: task.classNames,
-                                                   resume: ResumeState(run: options, trainer: snapshot.trainer, pace: snapshot.pace)),
+                                                   resume: ResumeState(run: options, trainer: snapshot.trainer, pace: snapshot.pace,
+                                                                      blockCurve: snapshot.blockCurve)),
                                         step: snapshot.trainer.step)
             Log.grow.info("checkpoint \(saved.path)")
         }

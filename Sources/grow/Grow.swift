@@ -14,7 +14,7 @@ struct Grow: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "grow",
         abstract: "GrowingBrain: transfer learning by growing convolutional networks.",
-        subcommands: [Demo.self, Pretrain.self, Finetune.self, Compare.self, ReportCommand.self, Eval.self, Predict.self, Import.self, Inspect.self,
+        subcommands: [Demo.self, Pretrain.self, Finetune.self, Compare.self, ReportCommand.self, Explain.self, Eval.self, Predict.self, Import.self, Inspect.self,
                       ZooCommand.self, DataCommand.self, Bench.self])
 
     /// ArgumentParser's main, except that a process of an MPI job that fails ends the whole job (MPI_Abort), so the

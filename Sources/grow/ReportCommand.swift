@@ -14,19 +14,25 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         let dir = URL(fileURLWithPath: directory)
+        let results = try Self.results(in: dir)
+        let claims = ClaimChecker(results).check()
+        // The analyses are rendered as they were computed (grow explain recomputes them).
+        let analysis = try ComparisonAnalysis.load(from: dir)
+        try Report.write(results, claims: claims, analysis: analysis, to: dir)
+        say(Summary.text(results, claims: claims))
+        say("report: \(dir.appendingPathComponent("report.html").path) (also report.md, results.csv, results.json)")
+    }
+
+    /// The results of the comparison written to `dir`.
+    static func results(in dir: URL) throws -> ComparisonResults {
         let file = dir.appendingPathComponent("results.json")
         let data: Data
         do { data = try Data(contentsOf: file) } catch {
             throw ValidationError("\(file.path): cannot read it (\(error.localizedDescription)); give a folder written by grow compare.")
         }
         struct Stored: Decodable { let results: ComparisonResults }
-        let results: ComparisonResults
-        do { results = try JSONDecoder().decode(Stored.self, from: data).results } catch {
+        do { return try JSONDecoder().decode(Stored.self, from: data).results } catch {
             throw ValidationError("\(file.path): not a comparison's results (\(error)).")
         }
-        let claims = ClaimChecker(results).check()
-        try Report.write(results, claims: claims, to: dir)
-        say(Summary.text(results, claims: claims))
-        say("report: \(dir.appendingPathComponent("report.html").path) (also report.md, results.csv, results.json)")
     }
 }

@@ -54,7 +54,8 @@ final class FineTuneResumeTests: XCTestCase {
                 let checkpointing = FineTuneCheckpointing(every: 1) { s in
                     if Interrupt.requested != nil {
                         try Checkpoint(network: s.network, history: [], optimizer: s.optimizer, newParameters: s.newParameters,
-                                       resume: ResumeState(run: ["seed": "1"], trainer: s.trainer, pace: s.pace)).save(to: file)
+                                       resume: ResumeState(run: ["seed": "1"], trainer: s.trainer, pace: s.pace,
+                                                           blockCurve: s.blockCurve)).save(to: file)
                     } else if s.trainer.step == stopAt {
                         Interrupt.request()
                     }
@@ -72,6 +73,7 @@ final class FineTuneResumeTests: XCTestCase {
 
                 XCTAssertEqual(resumed.steps, full.steps, label)
                 XCTAssertEqual(resumed.curve, full.curve, label)
+                XCTAssertEqual(resumed.blockCurve, full.blockCurve, label)
                 XCTAssertEqual(resumed.evaluation.top1, full.evaluation.top1, label)
                 XCTAssertEqual(resumed.pace.map(\.step), full.pace.map(\.step), label)
                 XCTAssertEqual(resumed.pace.map(\.activation), full.pace.map(\.activation), label)

@@ -77,6 +77,11 @@ final class FineTuneTests: XCTestCase {
         XCTAssertFalse(cached.pace.isEmpty)
         XCTAssertEqual(Set(cached.pace.last!.gradient.keys), ["old", "new"])
         XCTAssertGreaterThan(cached.pace.last!.activation["new"]!, 0)
+        // Fig. 6 over time: one per-block point per curve point, each block scored alone, the last one the curve's own.
+        XCTAssertEqual(cached.blockCurve.map(\.step), cached.curve.map(\.step))
+        XCTAssertGreaterThanOrEqual(cached.blockCurve.count, 2)
+        XCTAssertTrue(cached.blockCurve.allSatisfy { Set($0.blocks.keys) == ["old", "new"] })
+        XCTAssertEqual(cached.blockCurve.map(\.combined), cached.curve.compactMap(\.testAccuracy))
         // The source network is untouched by fine-tuning (growth works on a copy).
         XCTAssertEqual(source.spec.growth.count, 0)
     }
