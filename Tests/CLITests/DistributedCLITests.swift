@@ -76,7 +76,9 @@ extension CLITests {
         let (a, b) = (try curveLosses("one.checkpoints/step-0000020.safetensors"), try curveLosses("two.checkpoints/step-0000020.safetensors"))
         XCTAssertEqual(a.count, b.count)
         XCTAssertFalse(a.isEmpty)
-        for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: 1e-5 * max(1, abs(x)), "per-step training loss \(a) vs \(b)") }
+        // Same relative tolerance as the weights: splitting the batch changes the order of every gradient sum, and this
+        // tiny few-shot run is unstable (losses of 5–40), which amplifies rounding differences to ~2e-5 by step 15.
+        for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: 1e-4 * max(1, abs(x)), "per-step training loss \(a) vs \(b)") }
 
         // Stopped by SIGTERM on every rank after step 10 (as mpirun forwards it), then resumed on 2 ranks: the same bits
         // as the uninterrupted 2-rank run.
