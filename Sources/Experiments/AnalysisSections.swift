@@ -58,10 +58,16 @@ struct AnalysisSections {
     var units: ReportSection? {
         guard let analysis, !analysis.units.flatMap(\.units).isEmpty else { return nil }
         var paragraphs: [String] = [], figures: [ReportFigure] = []
-        for study in analysis.units where !study.units.isEmpty {
+        for study in analysis.units {
             func name(_ c: Int) -> String { c < study.classNames.count ? study.classNames[c] : "class \(c)" }
             let means = study.meanSelectivity.keys.sorted().reversed().map { block in
                 String(format: "%@ units %.3f → %.3f", block, study.meanSelectivity[block]![0], study.meanSelectivity[block]![1])
+            }
+            guard !study.units.isEmpty else {
+                // Said, not skipped: a network whose units all respond alike to every class (a collapsed run) has none to show.
+                paragraphs.append("\(study.network): no unit meets the rule (\(study.rule)); mean selectivity before → after: "
+                                  + means.joined(separator: "; ") + ". After fine-tuning its units respond alike to every class.")
+                continue
             }
             let layer = study.units.contains { $0.block == NetworkActivations.newLayer } ? "new layer" : "widened top layer"
             paragraphs.append("Units of the \(layer) of \(study.network). Rule: \(study.rule). For each, the \(study.k) of the "

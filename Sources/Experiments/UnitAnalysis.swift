@@ -61,8 +61,10 @@ public struct UnitStudy: Codable, Sendable {
             means[block] = [mean(s0.selectivity), mean(s1.selectivity)]
             // A unit that fires on a handful of images is "selective" by accident; only units active on at least k images
             // after fine-tuning are candidates (NaN is never chosen), and strips show only images that activate the unit.
+            // A unit with selectivity 0 responds alike to every class (a collapsed network's constant output): its "top"
+            // images would be an arbitrary tie order, so it is no candidate either.
             let active0 = activeImages(a0), active1 = activeImages(a1)
-            let candidates = s1.selectivity.enumerated().map { active1[$0.offset] >= k ? $0.element : .nan }
+            let candidates = s1.selectivity.enumerated().map { active1[$0.offset] >= k && $0.element > 0 ? $0.element : .nan }
             for unit in UnitSelectivity.mostSelective(candidates, among: 0..<candidates.count, count: perBlock) {
                 let top0 = Array(UnitSelectivity.topImages(activations: a0, unit: unit, k: k).prefix(active0[unit]))
                 let top1 = Array(UnitSelectivity.topImages(activations: a1, unit: unit, k: k).prefix(active1[unit]))
@@ -80,7 +82,7 @@ public struct UnitStudy: Codable, Sendable {
         return UnitStudy(key: key, network: label,
                          rule: "in each block, of the units active (> 0) on at least \(k) analysed images after fine-tuning, the \(perBlock) "
                              + "with the highest class selectivity after fine-tuning ((μ_max − μ_rest)/(μ_max + μ_rest) of the unit's mean "
-                             + "activation per class); a strip shows only images that activate the unit",
+                             + "activation per class) above 0; a strip shows only images that activate the unit",
                          k: k, gridWidth: gridSize.0, gridHeight: gridSize.1, classNames: sample.classNames, meanSelectivity: means, units: units)
     }
 }
