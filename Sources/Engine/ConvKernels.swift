@@ -1,4 +1,3 @@
-import COpenBLAS
 import Dispatch
 import Foundation
 
@@ -10,8 +9,9 @@ import Foundation
 /// forces im2col for every geometry, `oneDNN = false` (or `GROW_ONEDNN=0`) only turns oneDNN off.
 ///
 /// Layout: x: [N, C, H, W], w: [O, C/groups, kH, kW], bias: [O], y: [N, O, OH, OW].
-/// The batch is split into one contiguous slice per worker (OpenBLAS at 1 thread inside), and within
-/// a slice small images share one GEMM so late, tiny feature maps still give OpenBLAS wide matrices.
+/// The batch is split into one contiguous slice per worker (GEMMs inside a slice run unsplit), and within
+/// a slice small images share one GEMM so late, tiny feature maps still give OpenBLAS wide matrices;
+/// weight-heavy geometries run the whole batch at once instead (`isWeightHeavy`).
 /// Per-image GEMMs keep each image's columns in cache; measured here, that beat one whole-batch GEMM
 /// per layer (CIFAR CNN: 267 vs 255 img/s at 1 thread, 435 vs 363 at 2).
 /// Optionally the forward's im2col matrices are kept in `columns` (`columnBufferSize` floats)
@@ -103,8 +103,8 @@ public enum ConvKernels {
         return Swift.max(1, Swift.min(slice, (targetColumns + ohw - 1) / ohw))
     }
 
-    /// Runs `body(worker, imageRange)` over slices of the batch, with OpenBLAS single-threaded
-    /// when more than one worker runs (each GEMM is then per-thread).
+    /// Runs `body(worker, imageRange)` over slices of the batch, each marked as a worker (so GEMMs and loops
+    /// inside it run on that thread alone).
     static func forEachSlice(_ n: Int, _ body: (Int, Range<Int>) -> Void) {
         let workers = Swift.min(Threads.available, n)
         if workers <= 1 { body(0, 0..<n); return }

@@ -1,8 +1,8 @@
 import Foundation
 import COpenBLAS
 
-/// The one thread setting of the engine: it drives OpenBLAS's threads and the engine's own
-/// parallel loops. Users default to all cores; tests and CI set 1 (`GROW_THREADS=1`).
+/// The one thread setting of the engine: the workers of its parallel loops, which also split large GEMMs
+/// (OpenBLAS itself stays single-threaded). Users default to all cores; tests and CI set 1 (`GROW_THREADS=1`).
 public enum Threads {
     nonisolated(unsafe) private static var current = 1
 
