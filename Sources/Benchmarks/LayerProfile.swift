@@ -5,7 +5,12 @@ import Training
 
 /// Per-layer forward/backward time of a `Sequential` training step, to see where a workload spends.
 public enum LayerProfile {
-    public struct Row: Sendable { public let name: String; public let forwardMs: Double; public let backwardMs: Double }
+    public struct Row: Sendable {
+        public let name: String
+        public let forwardMs: Double, backwardMs: Double
+        /// Forward in evaluation mode (what inference runs: BatchNorm on running statistics, nothing kept for backward).
+        public let inferenceMs: Double
+    }
 
     /// One row per layer, then the optimizer step (SGD with momentum, which also zeroes the gradients).
     public static func measure(_ w: Workload, steps: Int = 5) -> [Row] {
@@ -35,8 +40,18 @@ public enum LayerProfile {
             let t = now(); sgd.step()
             if step > 0 { update += Double(now() - t) / 1e6 }
         }
-        return layers.enumerated().map { Row(name: "\($0.element.0) \($0.element.1.summary)", forwardMs: fwd[$0.offset] / Double(steps),
-                                             backwardMs: bwd[$0.offset] / Double(steps)) }
-            + [Row(name: "optimizer step (SGD, momentum)", forwardMs: 0, backwardMs: update / Double(steps))]
+        model.setTraining(false)
+        var infer = [Double](repeating: 0, count: layers.count)
+        for step in 0..<(steps + 1) {
+            var h = x
+            for (i, (_, l)) in layers.enumerated() {
+                let t = now(); h = l.forward(h)
+                if step > 0 { infer[i] += Double(now() - t) / 1e6 }
+            }
+        }
+        let n = Double(steps)
+        return layers.enumerated().map { Row(name: "\($0.element.0) \($0.element.1.summary)", forwardMs: fwd[$0.offset] / n,
+                                             backwardMs: bwd[$0.offset] / n, inferenceMs: infer[$0.offset] / n) }
+            + [Row(name: "optimizer step (SGD, momentum)", forwardMs: 0, backwardMs: update / n, inferenceMs: 0)]
     }
 }

@@ -11,7 +11,7 @@ import Foundation
 /// Layout: x: [N, C, H, W], w: [O, C/groups, kH, kW], bias: [O], y: [N, O, OH, OW].
 /// The batch is split into one contiguous slice per worker (GEMMs inside a slice run unsplit), and within
 /// a slice small images share one GEMM so late, tiny feature maps still give OpenBLAS wide matrices;
-/// weight-heavy geometries run the whole batch at once instead (`isWeightHeavy`).
+/// weight-heavy geometries go back through the whole batch at once instead (`isWeightHeavy`).
 /// Per-image GEMMs keep each image's columns in cache; measured here, that beat one whole-batch GEMM
 /// per layer (CIFAR CNN: 267 vs 255 img/s at 1 thread, 435 vs 363 at 2).
 /// Optionally the forward's im2col matrices are kept in `columns` (`columnBufferSize` floats)
@@ -27,19 +27,27 @@ public enum ConvKernels {
     /// When false, geometries oneDNN would run take im2col (benchmarks compare the two).
     nonisolated(unsafe) public static var oneDNN = ProcessInfo.processInfo.environment["GROW_ONEDNN"] != "0"
 
-    /// The kernel `forward` and `backward` use for `g`.
+    /// The kernel `forward` uses for `g`.
     public static func path(for g: ConvGeometry) -> Path {
         if !fastPaths { return .im2col }
         if DepthwiseConv.supports(g) { return .depthwise }
         if PointwiseConv.supports(g) { return .pointwise }
-        if isWeightHeavy(g) { return .im2col }
         if oneDNN && OneDNNConv.supports(g) { return .onednn }
         return .im2col
     }
 
-    /// Floats of the column cache: N·groups·Cg·kH·kW·OH·OW on the im2col path, 0 on the others (they keep none).
+    /// The kernel `backward` uses for `g`: `path(for:)`'s, except that weight-heavy geometries go back through
+    /// whole-batch im2col (ResNet-18's last stage at 64 px, 2 threads: oneDNN's forward is faster, 8.7 vs 10.2 ms
+    /// a block at inference, its backward much slower, 37 vs 16 ms).
+    public static func backwardPath(for g: ConvGeometry) -> Path {
+        let forward = path(for: g)
+        return forward == .onednn && isWeightHeavy(g) ? .im2col : forward
+    }
+
+    /// Floats of the column cache: N·groups·Cg·kH·kW·OH·OW when both directions take im2col, 0 otherwise
+    /// (the other paths keep none; a backward on im2col after another forward recomputes its columns).
     public static func columnBufferSize(_ g: ConvGeometry) -> Int {
-        path(for: g) == .im2col ? g.groups * g.patchSize * g.batch * g.outHeight * g.outWidth : 0
+        path(for: g) == .im2col && backwardPath(for: g) == .im2col ? g.groups * g.patchSize * g.batch * g.outHeight * g.outWidth : 0
     }
 
     /// Where a chunk's [patch, count·OHW] column block for one group lives in the cache. Chunks are
@@ -72,7 +80,7 @@ public enum ConvKernels {
                                 dx: UnsafeMutablePointer<Float>?, dw: UnsafeMutablePointer<Float>?,
                                 dbias: UnsafeMutablePointer<Float>?, _ g: ConvGeometry, columns: UnsafeMutablePointer<Float>? = nil) {
         FLOPCounter.add(multiplyAdds: multiplyAdds(g) * ((dx == nil ? 0 : 1) + (dw == nil ? 0 : 1)))
-        switch path(for: g) {
+        switch backwardPath(for: g) {
         case .depthwise:
             if dx != nil || dw != nil || dbias != nil { DepthwiseConv.backward(x: x, w: w, dy: dy, dx: dx, dw: dw, dbias: dbias, g) }
             return
@@ -80,8 +88,8 @@ public enum ConvKernels {
             if dx != nil || dw != nil { PointwiseConv.backward(x: x, w: w, dy: dy, dx: dx, dw: dw, g) }
         case .onednn:
             if dx != nil || dw != nil { OneDNNConv.backward(x: x, w: w, dy: dy, dx: dx, dw: dw, g) }
-        case .im2col:
-            if dx != nil || dw != nil { slicedBackward(x: x, w: w, dy: dy, dx: dx, dw: dw, g, columns: columns) }
+        case .im2col:   // columns were filled only by an im2col forward
+            if dx != nil || dw != nil { slicedBackward(x: x, w: w, dy: dy, dx: dx, dw: dw, g, columns: path(for: g) == .im2col ? columns : nil) }
         }
         if let dbias { biasGradient(dy: dy, dbias: dbias, g) }
     }
@@ -117,9 +125,9 @@ public enum ConvKernels {
     }
 
     /// More weights than output pixels in the whole batch (O > N·OH·OW, ungrouped): ResNet's last stage at 64 px.
-    /// Batch slices would each stream all the weights and keep a private weight gradient, so these run as one
-    /// whole-batch im2col with the GEMMs split across workers (3×3 512→512 at 2×2, batch 16: oneDNN 14.97 ms and
-    /// im2col 13.85 ms forward + backward at 1 thread; sliced, 2 threads were no faster).
+    /// Their backward runs as one whole-batch im2col with the GEMMs split across workers: batch slices would each
+    /// stream all the weights and keep a private weight gradient (3×3 512→512 at 2×2, batch 16: oneDNN 14.97 ms and
+    /// im2col 13.85 ms forward + backward at 1 thread; sliced, 2 threads were no faster). Their forward is oneDNN's.
     public static func isWeightHeavy(_ g: ConvGeometry) -> Bool {
         g.groups == 1 && g.outChannels > g.batch * g.outHeight * g.outWidth
     }

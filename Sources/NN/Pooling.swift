@@ -26,11 +26,15 @@ public final class MaxPool2d: Layer {
     public func forward(_ x: Tensor) -> Tensor {
         let g = geometry(x.shape)
         let y = Tensor(uninitialized: [g.batch, g.inChannels, g.outHeight, g.outWidth])
+        guard isTraining else {   // inference: no arg-max to keep
+            PoolKernels.maxForward(x: x.pointer, y: y.pointer, argmax: nil, g)
+            return y
+        }
         var arg = [Int32](repeating: 0, count: y.count)
         arg.withUnsafeMutableBufferPointer { a in
             PoolKernels.maxForward(x: x.pointer, y: y.pointer, argmax: a.baseAddress!, g)
         }
-        if isTraining { argmax = arg; inputShape = x.shape }
+        argmax = arg; inputShape = x.shape
         return y
     }
 

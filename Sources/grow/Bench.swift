@@ -60,9 +60,9 @@ struct Bench: ParsableCommand {
         }
         if profile {
             for w in selected {
-                print("\(w.name) (batch \(w.batch), \(Threads.count) threads): layer, forward ms, backward ms")
+                print("\(w.name) (batch \(w.batch), \(Threads.count) threads): layer, forward ms, backward ms, inference ms")
                 for r in LayerProfile.measure(w) {
-                    print("  " + r.name.padding(toLength: 44, withPad: " ", startingAt: 0) + String(format: "%9.2f %9.2f", r.forwardMs, r.backwardMs))
+                    print("  " + r.name.padding(toLength: 44, withPad: " ", startingAt: 0) + String(format: "%9.2f %9.2f %9.2f", r.forwardMs, r.backwardMs, r.inferenceMs))
                 }
             }
             return

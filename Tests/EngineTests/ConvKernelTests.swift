@@ -31,15 +31,19 @@ final class ConvKernelTests: XCTestCase {
         ConvGeometry(batch: 1, inChannels: 2, height: 6, width: 6, outChannels: 2, kernel: (3, 3), stride: (2, 1), padding: (1, 1, 3, 3)),
         // kernel as large as the input
         ConvGeometry(batch: 2, inChannels: 2, height: 5, width: 5, outChannels: 3, kernel: (5, 5)),
-        // weight-heavy (more output channels than output pixels in the batch: whole-batch im2col, GEMMs split across
-        // workers), as ResNet's last stage at 64 px
+        // weight-heavy (more output channels than output pixels in the batch: forward on oneDNN, backward whole-batch
+        // im2col with its GEMMs split across workers), as ResNet's last stage at 64 px
         ConvGeometry(batch: 3, inChannels: 112, height: 2, width: 2, outChannels: 176, kernel: (3, 3), padding: (1, 1, 1, 1)),
     ]
 
-    func testWeightHeavyGeometriesRunWholeBatchOnIm2col() {
+    func testWeightHeavyGeometriesGoBackThroughWholeBatchIm2col() {
+        Threads.set(1)
+        ConvKernels.fastPaths = true
         let heavy = Self.geometries.last!
         XCTAssertTrue(ConvKernels.isWeightHeavy(heavy))
-        XCTAssertEqual(ConvKernels.path(for: heavy), .im2col)
+        XCTAssertEqual(ConvKernels.backwardPath(for: heavy), .im2col)
+        if ConvKernels.oneDNN { XCTAssertEqual(ConvKernels.path(for: heavy), .onednn, "forward on oneDNN") }
+        XCTAssertEqual(ConvKernels.columnBufferSize(heavy), ConvKernels.path(for: heavy) == .im2col ? heavy.patchSize * 3 * 4 : 0)
         XCTAssertGreaterThanOrEqual(heavy.outChannels * heavy.patchSize * heavy.batch * heavy.outHeight * heavy.outWidth,
                                     GEMM.splitMultiplyAdds, "large enough for the GEMMs to be split")
         XCTAssertFalse(ConvKernels.isWeightHeavy(ConvGeometry(batch: 32, inChannels: 256, height: 4, width: 4, outChannels: 256,
