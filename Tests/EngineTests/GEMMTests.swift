@@ -1,25 +1,29 @@
 import XCTest
 @testable import Engine
 
-/// The OpenBLAS seam against the naive triple loop, over transposes, odd sizes and strides.
+/// The GEMM seam, on each backend, against the naive triple loop, over transposes, odd sizes and strides.
 final class GEMMTests: XCTestCase {
     override func setUp() { Threads.set(1) }
+    override func tearDown() { GEMM.backend = .onednn }
 
     func testSgemmMatchesNaiveReference() {
         var rng = RNG(seed: 1)
-        for (m, n, k) in [(1, 1, 1), (3, 5, 7), (17, 1, 33), (64, 31, 9), (2, 100, 1), (33, 65, 129)] {
-            for transA in [false, true] {
-                for transB in [false, true] {
-                    for (alpha, beta): (Float, Float) in [(1, 0), (0.5, 1), (-2, 0.25)] {
-                        let a = randomTensor(transA ? [k, m] : [m, k], &rng), b = randomTensor(transB ? [n, k] : [k, n], &rng)
-                        let c0 = randomTensor([m, n], &rng)
-                        let fast = c0.copy(), slow = c0.copy()
-                        let lda = transA ? m : k, ldb = transB ? k : n
-                        GEMM.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a.pointer, lda: lda,
-                                   b: b.pointer, ldb: ldb, beta: beta, c: fast.pointer, ldc: n)
-                        GEMM.naive(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a.pointer, lda: lda,
-                                   b: b.pointer, ldb: ldb, beta: beta, c: slow.pointer, ldc: n)
-                        assertClose(fast, slow, atol: 1e-4, rtol: 1e-4, "sgemm m\(m) n\(n) k\(k) tA\(transA) tB\(transB) α\(alpha) β\(beta)")
+        for backend in GEMM.Backend.allCases {
+            GEMM.backend = backend
+            for (m, n, k) in [(1, 1, 1), (3, 5, 7), (17, 1, 33), (64, 31, 9), (2, 100, 1), (33, 65, 129)] {
+                for transA in [false, true] {
+                    for transB in [false, true] {
+                        for (alpha, beta): (Float, Float) in [(1, 0), (0.5, 1), (-2, 0.25)] {
+                            let a = randomTensor(transA ? [k, m] : [m, k], &rng), b = randomTensor(transB ? [n, k] : [k, n], &rng)
+                            let c0 = randomTensor([m, n], &rng)
+                            let fast = c0.copy(), slow = c0.copy()
+                            let lda = transA ? m : k, ldb = transB ? k : n
+                            GEMM.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a.pointer, lda: lda,
+                                       b: b.pointer, ldb: ldb, beta: beta, c: fast.pointer, ldc: n)
+                            GEMM.naive(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a.pointer, lda: lda,
+                                       b: b.pointer, ldb: ldb, beta: beta, c: slow.pointer, ldc: n)
+                            assertClose(fast, slow, atol: 1e-4, rtol: 1e-4, "\(backend) sgemm m\(m) n\(n) k\(k) tA\(transA) tB\(transB) α\(alpha) β\(beta)")
+                        }
                     }
                 }
             }
@@ -31,8 +35,9 @@ final class GEMMTests: XCTestCase {
     func testSplitSgemmMatchesNaiveReference() {
         defer { Threads.set(1) }
         var rng = RNG(seed: 2)
-        for threads in [2, 3] {
+        for (threads, backend) in [(2, GEMM.Backend.onednn), (3, .onednn), (2, .openblas)] {
             Threads.set(threads)
+            GEMM.backend = backend
             for (m, n, k) in [(40, 301, 200), (301, 40, 200), (130, 130, 130)] {
                 XCTAssertGreaterThanOrEqual(m * n * k, GEMM.splitMultiplyAdds)
                 for transA in [false, true] {
@@ -49,7 +54,7 @@ final class GEMMTests: XCTestCase {
                             GEMM.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 0.5, a: a.pointer, lda: lda,
                                        b: b.pointer, ldb: ldb, beta: 1, c: nested.pointer, ldc: ldc)
                         }
-                        let what = "m\(m) n\(n) k\(k) tA\(transA) tB\(transB) T\(threads)"
+                        let what = "\(backend) m\(m) n\(n) k\(k) tA\(transA) tB\(transB) T\(threads)"
                         assertClose(fast, slow, atol: 1e-3, rtol: 1e-4, "split sgemm " + what)   // padding between rows untouched too
                         assertClose(nested, slow, atol: 1e-3, rtol: 1e-4, "sgemm inside a worker " + what)
                     }
