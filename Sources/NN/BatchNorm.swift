@@ -75,7 +75,7 @@ public final class BatchNorm: Layer {
                 invStd[c] = 1 / (v + eps).squareRoot()
             }
         } else {
-            for c in 0..<C { mean[c] = runningMean.pointer[c]; invStd[c] = 1 / (runningVar.pointer[c] + eps).squareRoot() }
+            for c in 0..<C { mean[c] = runningMean.pointer[c]; invStd[c] = runningInvStd(c) }
         }
         let g = weight.value.pointer, bt = bias.value.pointer
         mean.withUnsafeBufferPointer { m in
@@ -93,6 +93,15 @@ public final class BatchNorm: Layer {
         }
         if isTraining { input = x; self.mean = mean; self.invStd = invStd; usedBatchStatistics = batchStats }
         return y
+    }
+
+    private func runningInvStd(_ c: Int) -> Float { 1 / (runningVar.pointer[c] + eps).squareRoot() }
+
+    /// Evaluation as an affine map per channel, y = x·scale[c] + shift[c], from the running statistics (for fusing
+    /// into a preceding convolution, `ConvBatchNormInference`).
+    public func inferenceScaleShift() -> (scale: [Float], shift: [Float]) {
+        let scale = (0..<channels).map { weight.value.pointer[$0] * runningInvStd($0) }
+        return (scale, (0..<channels).map { bias.value.pointer[$0] - runningMean.pointer[$0] * scale[$0] })
     }
 
     public func backward(_ dy: Tensor) -> Tensor {

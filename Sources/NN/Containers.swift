@@ -32,7 +32,24 @@ public final class Sequential: Layer {
     /// Backward stops at this layer index (layers below are frozen and need no gradient).
     public var backwardFloor = 0
 
-    public func forward(_ x: Tensor) -> Tensor { layers.reduce(x) { $1.1.forward($0) } }
+    /// In evaluation mode, Conv2d → BatchNorm → optional ReLU runs fused (`ConvBatchNormInference`).
+    public func forward(_ x: Tensor) -> Tensor {
+        guard !isTraining else { return layers.reduce(x) { $1.1.forward($0) } }
+        var h = x, i = 0
+        while i < layers.count {
+            if let conv = layers[i].1 as? Conv2d, i + 1 < layers.count, let bn = layers[i + 1].1 as? BatchNorm {
+                let relu = i + 2 < layers.count ? layers[i + 2].1 as? ReLU : nil
+                if ConvBatchNormInference.applies(conv, bn, relu) {
+                    h = ConvBatchNormInference.forward(conv, bn, relu, h)
+                    i += relu == nil ? 2 : 3
+                    continue
+                }
+            }
+            h = layers[i].1.forward(h)
+            i += 1
+        }
+        return h
+    }
     public func backward(_ dy: Tensor) -> Tensor {
         var g = dy
         for i in layers.indices.reversed() where i >= backwardFloor { g = layers[i].1.backward(g) }
