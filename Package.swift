@@ -25,7 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
-        // System libraries: the only place C enters the project.
+        // System libraries: with CKernels below, the only places C enters the project.
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
@@ -33,8 +33,11 @@ let package = Package(
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL", providers: [.apt(["libdnnl-dev"])]),
         .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi", providers: [.apt(["libopenmpi-dev"])]),
+        // The few inner loops built once per instruction set (AVX-512, AVX2 + FMA, baseline) and picked at run time:
+        // Swift compiles the whole program for one target, so these live in C (`Sources/CKernels`).
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
         // Layer 0: tensors, kernels (GEMM seam, im2col, pooling, elementwise), RNG, threads.
-        .target(name: "Engine", dependencies: ["COpenBLAS", "CDNNL"], swiftSettings: fast),
+        .target(name: "Engine", dependencies: ["COpenBLAS", "CDNNL", "CKernels"], swiftSettings: fast),
         // Layer 0': data sets (IDX, CSV, image folders), transforms, few-shot sampling, loader, fetch.
         .target(name: "Datasets", dependencies: ["Engine", "CZlib", "CJPEG", "CPNG"], swiftSettings: checked),
         // Layer 1: layers with forward+backward, containers, loss, named parameters, safetensors.

@@ -3,7 +3,7 @@ import XCTest
 
 /// The direct depthwise kernel against the seven-loop reference (forward, dx, dw, dbias).
 final class DepthwiseConvTests: XCTestCase {
-    override func tearDown() { Threads.set(1) }
+    override func tearDown() { Threads.set(1); CPUKernels.current = CPUKernels.supported }
 
     static let geometries: [ConvGeometry] = [
         // EfficientNet-Lite0's four kinds, TF SAME: 3×3 and 5×5, stride 1 and 2, odd and even sizes
@@ -35,6 +35,8 @@ final class DepthwiseConvTests: XCTestCase {
         ConvPathCheck.same(batch: 1, channels: 2, height: 6, width: 70, kernel: 5, stride: 2),
         ConvGeometry(batch: 2, inChannels: 2, height: 7, width: 36, outChannels: 4, kernel: (3, 3), padding: (1, 3, 0, 4),
                      dilation: (2, 2), groups: 2),
+        // rows of 64 or more: the 64-wide blocks, then 16, 8 and a recomputed tail
+        ConvPathCheck.same(batch: 1, channels: 2, height: 5, width: 150, kernel: 3, stride: 1),
         // large enough that forward and backward split over two workers
         ConvPathCheck.same(batch: 3, channels: 16, height: 40, width: 40, kernel: 3, stride: 1),
         ConvPathCheck.same(batch: 2, channels: 12, height: 42, width: 42, kernel: 5, stride: 2),
@@ -44,12 +46,17 @@ final class DepthwiseConvTests: XCTestCase {
         forward: { x, w, b, y, g in DepthwiseConv.forward(x: x, w: w, bias: b, y: y, g) },
         backward: { x, w, dy, dx, dw, db, g in DepthwiseConv.backward(x: x, w: w, dy: dy, dx: dx, dw: dw, dbias: db, g) })
 
+    /// Every instruction-set variant of the row kernel this CPU can run (AVX-512, AVX2 + FMA, baseline), at 1 and 2 threads.
     func testDirectKernelMatchesReference() {
-        for threads in [1, 2] {
-            Threads.set(threads)
-            for (i, g) in Self.geometries.enumerated() {
-                XCTAssertTrue(DepthwiseConv.supports(g), "#\(i) \(g) should be depthwise")
-                direct.check(g, seed: UInt64(100 + i), "depthwise #\(i)")
+        for isa in CPUKernels.ISA.allCases where isa <= CPUKernels.supported {
+            CPUKernels.current = isa
+            XCTAssertEqual(CPUKernels.current, isa)
+            for threads in [1, 2] {
+                Threads.set(threads)
+                for (i, g) in Self.geometries.enumerated() {
+                    XCTAssertTrue(DepthwiseConv.supports(g), "#\(i) \(g) should be depthwise")
+                    direct.check(g, seed: UInt64(100 + i), "depthwise #\(i) \(isa)")
+                }
             }
         }
     }

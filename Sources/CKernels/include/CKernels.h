@@ -1,0 +1,28 @@
+// Kernels compiled once per instruction set (AVX-512, AVX2 + FMA, baseline x86-64) and chosen at run time by
+// what the CPU has: Swift compiles one baseline for the whole program, so these few inner loops live in C.
+#ifndef GROWINGBRAIN_CKERNELS_H
+#define GROWINGBRAIN_CKERNELS_H
+
+#include <stddef.h>
+
+/// One (kernel position, source) pair of a depthwise convolution: adds weight·source[r·ldi + j] to out[r·ldo + j].
+typedef struct {
+    float weight;
+    const float *source;
+} GBTap;
+
+/// The instruction sets a kernel is built for.
+typedef enum { GB_ISA_BASELINE = 0, GB_ISA_AVX2 = 1, GB_ISA_AVX512 = 2 } GBISA;
+
+/// The best variant this CPU runs (AVX-512 needs F; AVX2 needs AVX2 and FMA).
+GBISA gb_isa_supported(void);
+/// The variant in use; `gb_isa_select` forces one (clamped to what the CPU supports), for tests and benchmarks.
+GBISA gb_isa_current(void);
+void gb_isa_select(GBISA isa);
+
+/// out[r·ldo + j] = initial + Σₜ weightₜ·sourceₜ[r·ldi + j] for r < rows, j < cols, taps in list order.
+/// Sums stay in registers across all taps (one store per output).
+void gb_depthwise_gather(float *out, ptrdiff_t ldo, ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t ldi,
+                         float initial, const GBTap *taps, ptrdiff_t n);
+
+#endif
