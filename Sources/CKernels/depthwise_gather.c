@@ -57,13 +57,14 @@ typedef float v16 __attribute__((vector_size(64)));
 #define GATHER_PARAMS float *out, ptrdiff_t ldo, ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t ldi, float initial, \
                       const GBTap *taps, ptrdiff_t n
 
+static void gather_baseline(GATHER_PARAMS) { GATHER_BODY }
+
+#if defined(__x86_64__)
 __attribute__((target("avx512f,avx512vl,avx2,fma")))
 static void gather_avx512(GATHER_PARAMS) { GATHER_BODY }
 
 __attribute__((target("avx2,fma")))
 static void gather_avx2(GATHER_PARAMS) { GATHER_BODY }
-
-static void gather_baseline(GATHER_PARAMS) { GATHER_BODY }
 
 GBISA gb_isa_supported(void) {
     __builtin_cpu_init();
@@ -71,6 +72,11 @@ GBISA gb_isa_supported(void) {
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return GB_ISA_AVX2;
     return GB_ISA_BASELINE;
 }
+#else   // other architectures: the baseline build only
+#define gather_avx512 gather_baseline
+#define gather_avx2 gather_baseline
+GBISA gb_isa_supported(void) { return GB_ISA_BASELINE; }
+#endif
 
 static int selected = -1;   // written once by the first call (same value from any thread), or by gb_isa_select
 

@@ -10,9 +10,9 @@ public enum GEMM {
     /// The library that multiplies.
     public enum Backend: String, Sendable, CaseIterable {
         /// oneDNN's JIT GEMM, which picks AVX-512 or AVX2 kernels for the CPU at run time. Single-threaded per
-        /// call like OpenBLAS here, and faster on every network shape measured (AMD EPYC with AVX-512, 1 thread:
-        /// 1024³ 108 vs 99 GFLOP/s; ResNet's 512×128×4608 5.8 vs 6.6 ms; the MLP head's weight gradient
-        /// 1024×4096×128 10.4 vs 12.5 ms).
+        /// call like OpenBLAS here, and faster on all but one of 17 network shapes measured (AMD EPYC with AVX-512,
+        /// 1 thread: 1024³ 108 vs 99 GFLOP/s; ResNet's 512×128×4608 5.8 vs 6.6 ms; the MLP head's weight gradient
+        /// 1024×4096×128 10.4 vs 12.5 ms; slower: 24×144 with k = 3,136, Bᵀ, 0.39 vs 0.30 ms).
         case onednn
         /// OpenBLAS, single-threaded.
         case openblas
