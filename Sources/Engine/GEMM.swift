@@ -10,9 +10,9 @@ public enum GEMM {
     /// The library that multiplies.
     public enum Backend: String, Sendable, CaseIterable {
         /// oneDNN's JIT GEMM, which picks AVX-512 or AVX2 kernels for the CPU at run time. Single-threaded per
-        /// call like OpenBLAS here, and faster on all but one of 17 network shapes measured (AMD EPYC with AVX-512,
-        /// 1 thread: 1024³ 108 vs 99 GFLOP/s; ResNet's 512×128×4608 5.8 vs 6.6 ms; the MLP head's weight gradient
-        /// 1024×4096×128 10.4 vs 12.5 ms; slower: 24×144 with k = 3,136, Bᵀ, 0.39 vs 0.30 ms).
+        /// call like OpenBLAS here, and faster on the network shapes measured (AMD EPYC with AVX-512, 1 thread:
+        /// 1024³ 108 vs 99 GFLOP/s; ResNet's 512×128×4608 5.8 vs 6.6 ms; the MLP head's weight gradient
+        /// 1024×4096×128 10.4 vs 12.5 ms) except long-k products with Bᵀ, which `library` leaves to OpenBLAS.
         case onednn
         /// OpenBLAS, single-threaded.
         case openblas
@@ -53,6 +53,15 @@ public enum GEMM {
         }
     }
 
+    /// The library a product runs on: `backend`, except that OpenBLAS takes k = 0 and products with Bᵀ and k at least
+    /// 16× the larger side of C (weight gradients: dW = dy·colsᵀ over many pixels), where oneDNN's JIT GEMM ran up to
+    /// 2× slower (AMD EPYC AVX-512, 1 thread: 16×96 with k = 12,544 1.15 vs 0.60 ms, 64×64 with k = 8,192 1.79 vs
+    /// 1.05 ms; at k = 16× — 128×128×2048 — the two were level, below it oneDNN was ahead).
+    public static func library(transB: Bool, m: Int, n: Int, k: Int) -> Backend {
+        if backend == .openblas || k == 0 || (transB && k >= 16 * Swift.max(m, n)) { return .openblas }
+        return .onednn
+    }
+
     /// Smallest product (m·n·k) split across workers: below it a dispatch (~10 µs) costs more than it saves.
     public static let splitMultiplyAdds = 1 << 21
 
@@ -60,7 +69,7 @@ public enum GEMM {
     static func blas(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
                      _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
                      _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
-        if backend == .onednn && k > 0 {
+        if library(transB: transB, m: m, n: n, k: k) == .onednn {
             OneDNNRuntime.singleThreaded()   // this thread's OpenMP team: 1 (the engine's workers split)
             let status = dnnl_sgemm(transA ? 84 : 78, transB ? 84 : 78, Int64(m), Int64(n), Int64(k), alpha, a, Int64(lda),
                                     b, Int64(ldb), beta, c, Int64(ldc))   // 'T' : 'N'

@@ -10,7 +10,7 @@ final class GEMMTests: XCTestCase {
         var rng = RNG(seed: 1)
         for backend in GEMM.Backend.allCases {
             GEMM.backend = backend
-            for (m, n, k) in [(1, 1, 1), (3, 5, 7), (17, 1, 33), (64, 31, 9), (2, 100, 1), (33, 65, 129)] {
+            for (m, n, k) in [(1, 1, 1), (3, 5, 7), (17, 1, 33), (64, 31, 9), (2, 100, 1), (33, 65, 129), (4, 6, 200)] {
                 for transA in [false, true] {
                     for transB in [false, true] {
                         for (alpha, beta): (Float, Float) in [(1, 0), (0.5, 1), (-2, 0.25)] {
@@ -61,6 +61,17 @@ final class GEMMTests: XCTestCase {
                 }
             }
         }
+    }
+
+    /// Long-k products with Bᵀ go to OpenBLAS even when oneDNN is the backend; everything else follows the backend.
+    func testLibraryChoice() {
+        GEMM.backend = .onednn
+        XCTAssertEqual(GEMM.library(transB: true, m: 16, n: 96, k: 12_544), .openblas)
+        XCTAssertEqual(GEMM.library(transB: true, m: 128, n: 128, k: 2_047), .onednn)
+        XCTAssertEqual(GEMM.library(transB: false, m: 16, n: 96, k: 12_544), .onednn)
+        XCTAssertEqual(GEMM.library(transB: false, m: 4, n: 4, k: 0), .openblas)
+        GEMM.backend = .openblas
+        XCTAssertEqual(GEMM.library(transB: false, m: 512, n: 512, k: 512), .openblas)
     }
 
     func testWorkerMarkIsScopedToLoopBodies() {
