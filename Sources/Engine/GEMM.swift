@@ -18,12 +18,15 @@ public enum GEMM {
         case openblas
     }
 
+    /// What multiplies matrices, for benchmarks and run records: "oneDNN" or "OpenBLAS (Zen)".
+    public static var libraryName: String { backend == .onednn ? "oneDNN" : "OpenBLAS (\(Threads.blasCore))" }
+
     /// `GROW_GEMM=openblas` selects OpenBLAS; oneDNN otherwise.
     nonisolated(unsafe) public static var backend: Backend =
         ProcessInfo.processInfo.environment["GROW_GEMM"].flatMap(Backend.init(rawValue:)) ?? .onednn
 
     /// Outside a parallel loop, a product of at least `splitMultiplyAdds` is split into one block of C's columns
-    /// (or rows, when C is taller than wide) per worker, each a single-threaded OpenBLAS call: the engine's
+    /// (or rows, when C is taller than wide) per worker, each a single-threaded library call: the engine's
     /// workers do all the threading (see `Threads.set`). Blocks start at multiples of 16 columns/rows, so a
     /// given thread count always splits the same way and results repeat bit for bit.
     public static func sgemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,

@@ -51,9 +51,6 @@ public enum Threads {
 
     /// The name of the OpenBLAS kernel set in use (e.g. "Zen").
     public static var blasCore: String { String(cString: openblas_get_corename()) }
-
-    /// What multiplies matrices: "oneDNN" or "OpenBLAS (Zen)" (`GEMM.backend`).
-    public static var gemmLibrary: String { GEMM.backend == .onednn ? "oneDNN" : "OpenBLAS (\(blasCore))" }
 }
 
 /// Runs `body` over `0..<n` split into contiguous chunks on up to `Threads.available` workers.

@@ -296,7 +296,7 @@ public final class ComparisonRunner {
 
     static func environment() -> [String: String] {
         let p = ProcessInfo.processInfo
-        return ["grow": GrowingBrainVersion.current, "threads": String(Threads.count), "blas": Threads.gemmLibrary,
+        return ["grow": GrowingBrainVersion.current, "threads": String(Threads.count), "blas": GEMM.libraryName,
                 "kernels": CPUKernels.current.description, "os": p.operatingSystemVersionString, "cores": String(p.activeProcessorCount),
                 "date": ISO8601DateFormatter().string(from: Date())]
     }

@@ -14,12 +14,16 @@ public final class ReLU: Layer {
     public static func six() -> ReLU { ReLU(cap: 6) }
     public var summary: String { cap.map { "ReLU\(Int($0))" } ?? "ReLU" }
 
+    /// The activation of one value: max(0, min(v, cap)), with NaN becoming 0.
+    @inline(__always)
+    static func clamp(_ v: Float, cap hi: Float) -> Float { v > 0 ? (v < hi ? v : hi) : 0 }
+
     public func forward(_ x: Tensor) -> Tensor {
         let y = Tensor(uninitialized: x.shape)
         let (xp, yp) = (x.pointer, y.pointer)
         let hi = cap ?? .infinity
         parallelFor(x.count, minPerThread: 1 << 20) { r in
-            for i in r { let v = xp[i]; yp[i] = v > 0 ? (v < hi ? v : hi) : 0 }
+            for i in r { yp[i] = Self.clamp(xp[i], cap: hi) }
         }
         if isTraining { output = y }
         return y

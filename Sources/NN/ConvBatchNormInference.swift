@@ -15,8 +15,8 @@ enum ConvBatchNormInference {
 
     static func forward(_ conv: Conv2d, _ bn: BatchNorm, _ relu: ReLU?, _ x: Tensor) -> Tensor {
         let g = conv.geometry(for: x.shape)
-        let O = conv.outChannels, plane = g.outHeight * g.outWidth
-        let (scale, shift) = bn.inferenceScaleShift()
+        let O = conv.outChannels
+        let affine = bn.inferenceScaleShift()
         let y = Tensor(uninitialized: [g.batch, O, g.outHeight, g.outWidth])
         let weights = conv.weight.value
         let convBias = conv.bias?.value.pointer
@@ -24,38 +24,38 @@ enum ConvBatchNormInference {
             let folded = Tensor(uninitialized: weights.shape), bias = Tensor(uninitialized: [O])
             let perChannel = weights.count / O
             for o in 0..<O {
-                let (src, dst, s) = (weights.pointer + o * perChannel, folded.pointer + o * perChannel, scale[o])
+                let (src, dst, s) = (weights.pointer + o * perChannel, folded.pointer + o * perChannel, affine.scale[o])
                 for i in 0..<perChannel { dst[i] = src[i] * s }
-                bias.pointer[o] = (convBias?[o] ?? 0) * s + shift[o]
+                bias.pointer[o] = (convBias?[o] ?? 0) * s + affine.shift[o]
             }
             ConvKernels.forward(x: x.pointer, w: folded.pointer, bias: bias.pointer, y: y.pointer, g)
-            if let relu { affineClamp(y, channels: O, plane: plane, scale: nil, shift: nil, cap: relu.cap) }
+            if relu != nil { inPlace(y, affine: nil, relu: relu) }
         } else {
             ConvKernels.forward(x: x.pointer, w: weights.pointer, bias: convBias, y: y.pointer, g)
-            affineClamp(y, channels: O, plane: plane, scale: scale, shift: shift, clamps: relu != nil, cap: relu?.cap)
+            inPlace(y, affine: affine, relu: relu)
         }
         return y
     }
 
-    /// In place over y [N, O, plane]: v·scale[o] + shift[o] (when given), then ReLU's clamp (when `clamps`),
-    /// the same expression as `ReLU.forward` (NaN becomes 0).
-    static func affineClamp(_ y: Tensor, channels: Int, plane: Int, scale: [Float]?, shift: [Float]?,
-                            clamps: Bool = true, cap: Float?) {
-        let hi = cap ?? .infinity
-        let yp = UncheckedSendable(y.pointer)
-        let affine = scale.map { s in UncheckedSendable((s, shift!)) }
+    /// In place over y [N, O, OH, OW]: v·scale[o] + shift[o] (when `affine` is given), then `relu`'s clamp (when given).
+    static func inPlace(_ y: Tensor, affine: (scale: [Float], shift: [Float])?, relu: ReLU?) {
+        let (channels, plane) = (y.shape[1], y.shape[2] * y.shape[3])
+        let hi = relu?.cap ?? .infinity, clamps = relu != nil
+        let yp = UncheckedSendable(y.pointer), map = UncheckedSendable(affine)
         parallelFor(y.count / Swift.max(plane, 1), minPerThread: Swift.max(1, 65_536 / Swift.max(plane, 1))) { rows in
             for row in rows {
                 let p = yp.value + row * plane
-                if let affine {
-                    let (a, b) = (affine.value.0[row % channels], affine.value.1[row % channels])
-                    if clamps {
-                        for i in 0..<plane { let v = p[i] * a + b; p[i] = v > 0 ? (v < hi ? v : hi) : 0 }
-                    } else {
-                        for i in 0..<plane { p[i] = p[i] * a + b }
-                    }
-                } else {
-                    for i in 0..<plane { let v = p[i]; p[i] = v > 0 ? (v < hi ? v : hi) : 0 }
+                switch (map.value, clamps) {
+                case let ((scale, shift)?, true):
+                    let (a, b) = (scale[row % channels], shift[row % channels])
+                    for i in 0..<plane { p[i] = ReLU.clamp(p[i] * a + b, cap: hi) }
+                case let ((scale, shift)?, false):
+                    let (a, b) = (scale[row % channels], shift[row % channels])
+                    for i in 0..<plane { p[i] = p[i] * a + b }
+                case (nil, true):
+                    for i in 0..<plane { p[i] = ReLU.clamp(p[i], cap: hi) }
+                case (nil, false):
+                    return
                 }
             }
         }

@@ -79,7 +79,7 @@ struct Bench: ParsableCommand {
             let report = Report(threads: Threads.count, sgemm_gflops: (gflops * 10).rounded() / 10, workloads: results)
             print(String(data: try encoder.encode(report), encoding: .utf8)!)
         } else {
-            print("threads: \(Threads.count)   GEMM: \(Threads.gemmLibrary)   own kernels: \(CPUKernels.current)   SGEMM 1024³: \(String(format: "%.1f", gflops)) GFLOP/s")
+            print("threads: \(Threads.count)   GEMM: \(GEMM.libraryName)   own kernels: \(CPUKernels.current)   SGEMM 1024³: \(String(format: "%.1f", gflops)) GFLOP/s")
             print("workload                  batch   train img/s   inference img/s   train GFLOP/s   share of SGEMM peak")
             for r in results {
                 print(r.name.padding(toLength: 24, withPad: " ", startingAt: 0)

@@ -31,7 +31,7 @@ struct RuntimeOptions: ParsableArguments {
         let world = MPICommunicator.joinIfLaunched()
         Log.bootstrap(level: world.map { $0.isRoot ? logLevel : .error } ?? logLevel)
         Threads.set(threads ?? max(1, Threads.defaultCount / (world?.localSize ?? 1)))
-        Log.grow.debug("threads \(Threads.count), GEMM \(Threads.gemmLibrary), data directory \(resolvedDataDir)")
+        Log.grow.debug("threads \(Threads.count), GEMM \(GEMM.libraryName), data directory \(resolvedDataDir)")
     }
 
     var resolvedDataDir: String { DataDirectory.resolve(dataDir) }
