@@ -5,8 +5,9 @@ import Foundation
 ///
 /// `path(for:)` picks a kernel per geometry: depthwise convolutions run the direct `DepthwiseConv`,
 /// unpadded 1×1 convolutions run `PointwiseConv` (GEMM on x itself), other ungrouped ones with ≥ 8 input
-/// channels oneDNN's JIT kernels (`OneDNNConv`), everything else im2col + GEMM below. `fastPaths = false`
-/// forces im2col for every geometry, `oneDNN = false` (or `GROW_ONEDNN=0`) only turns oneDNN off.
+/// channels oneDNN's JIT kernels (`OneDNNConv`; Winograd for 3×3 stride-1 layers with outputs of at least 8×8 where the
+/// CPU has the kernels), everything else im2col + GEMM below. `fastPaths = false` forces im2col for every geometry,
+/// `oneDNN = false` (or `GROW_ONEDNN=0`) only turns oneDNN off, `winograd = false` (`GROW_WINOGRAD=0`) only Winograd.
 ///
 /// Layout: x: [N, C, H, W], w: [O, C/groups, kH, kW], bias: [O], y: [N, O, OH, OW].
 /// The batch is split into one contiguous slice per worker (GEMMs inside a slice run unsplit), and within
@@ -26,6 +27,9 @@ public enum ConvKernels {
 
     /// When false, geometries oneDNN would run take im2col (benchmarks compare the two).
     nonisolated(unsafe) public static var oneDNN = ProcessInfo.processInfo.environment["GROW_ONEDNN"] != "0"
+
+    /// When false, oneDNN runs every convolution direct (no Winograd; see `OneDNNConv.prefersWinograd`).
+    nonisolated(unsafe) public static var winograd = ProcessInfo.processInfo.environment["GROW_WINOGRAD"] != "0"
 
     /// The kernel `forward` uses for `g`.
     public static func path(for g: ConvGeometry) -> Path {

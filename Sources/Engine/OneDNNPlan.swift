@@ -32,7 +32,8 @@ final class OneDNNPlan: @unchecked Sendable {
     /// The kernels oneDNN chose, e.g. "jit:avx2" (shown by benchmarks).
     let implementations: [String]
 
-    init(_ g: ConvGeometry) throws(OneDNNError) {
+    /// `winograd`: try oneDNN's Winograd F(4,3) kernels first (3×3, stride 1; AVX-512 only in oneDNN 2.6), direct otherwise.
+    init(_ g: ConvGeometry, winograd: Bool = false) throws(OneDNNError) {
         // oneDNN sizes a primitive's work split for the OpenMP threads of the thread that creates it: held to 1 here
         // as when it runs, so a plan is the same whichever thread made it first (and a run's results do not depend
         // on which runs came before it).
@@ -54,21 +55,29 @@ final class OneDNNPlan: @unchecked Sendable {
         defer { dnnl_primitive_attr_destroy(attr) }
         try check(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user), "scratchpad mode")
 
-        var forwardDesc = dnnl_convolution_desc_t(), dataDesc = dnnl_convolution_desc_t(), weightsDesc = dnnl_convolution_desc_t()
-        try check(dnnl_dilated_convolution_forward_desc_init(&forwardDesc, dnnl_forward_training, dnnl_convolution_direct,
-                                                            &xAny, &wAny, &biasDesc, &yAny, strides, dilation, padL, padR), "forward \(g)")
-        var forwardPD: dnnl_primitive_desc_t?
-        try check(dnnl_primitive_desc_create(&forwardPD, &forwardDesc, attr, engine, nil), "forward \(g)")
+        // Each primitive tries the algorithms in order; oneDNN refuses Winograd where it has no kernel for this CPU.
+        let algorithms = winograd ? [dnnl_convolution_winograd, dnnl_convolution_direct] : [dnnl_convolution_direct]
+        func create(_ what: String, _ hint: dnnl_primitive_desc_t?,
+                    _ describe: (inout dnnl_convolution_desc_t, dnnl_alg_kind_t) -> dnnl_status_t) throws(OneDNNError) -> dnnl_primitive_desc_t {
+            for algorithm in algorithms {
+                var desc = dnnl_convolution_desc_t(), pd: dnnl_primitive_desc_t?
+                if describe(&desc, algorithm) == dnnl_success, dnnl_primitive_desc_create(&pd, &desc, attr, engine, hint) == dnnl_success,
+                   let pd { return pd }
+            }
+            throw OneDNNError("\(what) \(g)")
+        }
+        let forwardPD = try create("forward", nil) {
+            dnnl_dilated_convolution_forward_desc_init(&$0, dnnl_forward_training, $1, &xAny, &wAny, &biasDesc, &yAny,
+                                                       strides, dilation, padL, padR)
+        }
         defer { dnnl_primitive_desc_destroy(forwardPD) }
-        try check(dnnl_dilated_convolution_backward_data_desc_init(&dataDesc, dnnl_convolution_direct, &xAny, &wAny, &yAny,
-                                                                  strides, dilation, padL, padR), "backward data \(g)")
-        var dataPD: dnnl_primitive_desc_t?
-        try check(dnnl_primitive_desc_create(&dataPD, &dataDesc, attr, engine, forwardPD), "backward data \(g)")
+        let dataPD = try create("backward data", forwardPD) {
+            dnnl_dilated_convolution_backward_data_desc_init(&$0, $1, &xAny, &wAny, &yAny, strides, dilation, padL, padR)
+        }
         defer { dnnl_primitive_desc_destroy(dataPD) }
-        try check(dnnl_dilated_convolution_backward_weights_desc_init(&weightsDesc, dnnl_convolution_direct, &xAny, &wAny, nil, &yAny,
-                                                                     strides, dilation, padL, padR), "backward weights \(g)")
-        var weightsPD: dnnl_primitive_desc_t?
-        try check(dnnl_primitive_desc_create(&weightsPD, &weightsDesc, attr, engine, forwardPD), "backward weights \(g)")
+        let weightsPD = try create("backward weights", forwardPD) {
+            dnnl_dilated_convolution_backward_weights_desc_init(&$0, $1, &xAny, &wAny, nil, &yAny, strides, dilation, padL, padR)
+        }
         defer { dnnl_primitive_desc_destroy(weightsPD) }
 
         func operand(_ pd: dnnl_primitive_desc_t?, _ what: dnnl_query_t, plain: dnnl_memory_desc_t) throws(OneDNNError) -> Operand {

@@ -3,7 +3,7 @@ import XCTest
 
 /// oneDNN's convolutions (through the seam, as layers call them) against the seven-loop reference.
 final class OneDNNConvTests: XCTestCase {
-    override func tearDown() { Threads.set(1); ConvKernels.oneDNN = true }
+    override func tearDown() { Threads.set(1); ConvKernels.oneDNN = true; ConvKernels.winograd = true }
 
     static let geometries: [ConvGeometry] = [
         // MiniAlexNet's conv2 and conv3 (3×3, pad 1), small batches
@@ -46,8 +46,51 @@ final class OneDNNConvTests: XCTestCase {
             backward: { x, w, dy, dx, dw, db, g in ConvKernels.backward(x: x, w: w, dy: dy, dx: dx, dw: dw, dbias: db, g) })
         for threads in [1, 2] {
             Threads.set(threads)
-            for (i, g) in Self.geometries.enumerated() { seam.check(g, seed: UInt64(i + 1), "oneDNN #\(i), poisoned buffers") }
+            for (i, g) in (Self.geometries + Self.winogradGeometries).enumerated() {
+                seam.check(g, seed: UInt64(i + 1), "oneDNN #\(i), poisoned buffers")
+            }
         }
+    }
+
+    /// 3×3 stride-1 layers that take Winograd where oneDNN has it for this CPU (at 2 threads the first still does, in
+    /// slices of 2 images; the others' slices have too few tiles and go direct).
+    static let winogradGeometries: [ConvGeometry] = [
+        ConvGeometry(batch: 4, inChannels: 16, height: 16, width: 16, outChannels: 32, kernel: (3, 3), padding: (1, 1, 1, 1)),
+        // output not a multiple of the 4×4 tile, channels not of the 16-wide block, unpadded
+        ConvGeometry(batch: 4, inChannels: 24, height: 13, width: 11, outChannels: 20, kernel: (3, 3), padding: (0, 0, 0, 0)),
+        ConvGeometry(batch: 2, inChannels: 32, height: 16, width: 20, outChannels: 16, kernel: (3, 3), padding: (1, 1, 1, 1)),
+    ]
+
+    func testWinogradMatchesDirectConvolution() {
+        let seam = ConvPathCheck(
+            forward: { x, w, b, y, g in ConvKernels.forward(x: x, w: w, bias: b, y: y, g) },
+            backward: { x, w, dy, dx, dw, db, g in ConvKernels.backward(x: x, w: w, dy: dy, dx: dx, dw: dw, dbias: db, g) })
+        for threads in [1, 2] {
+            Threads.set(threads)
+            for (i, g) in Self.winogradGeometries.enumerated() {
+                XCTAssertTrue(OneDNNConv.prefersWinograd(g), "#\(i) \(g)")
+                XCTAssertEqual(ConvKernels.path(for: g), .onednn, "#\(i) \(g)")
+                seam.check(g, seed: UInt64(i + 20), "oneDNN Winograd #\(i)")
+            }
+        }
+    }
+
+    /// On a CPU with AVX-512 oneDNN 2.6 runs all three directions as Winograd; `winograd = false` turns it off.
+    func testWinogradIsChosenWhereTheCPUHasIt() throws {
+        try XCTSkipUnless(CPUKernels.supported >= .avx512, "oneDNN 2.6 has Winograd kernels for AVX-512 only")
+        let g = Self.winogradGeometries[0]
+        let plan = OneDNNConv.plan(g)
+        XCTAssertEqual(plan.implementations.filter { $0.contains("wino") }.count, 3, "\(plan.implementations)")
+        ConvKernels.winograd = false
+        XCTAssertFalse(OneDNNConv.prefersWinograd(g))
+        XCTAssertTrue(OneDNNConv.plan(g).implementations.allSatisfy { !$0.contains("wino") }, "\(OneDNNConv.plan(g).implementations)")
+        ConvKernels.winograd = true
+        var small = g
+        (small.height, small.width) = (6, 6)
+        XCTAssertFalse(OneDNNConv.prefersWinograd(small), "6×6 outputs stay direct")
+        var few = g
+        few.batch = 1
+        XCTAssertFalse(OneDNNConv.prefersWinograd(few), "16 tiles stay direct")
     }
 
     func testFirstLayersAndGroupsStayOffOneDNN() {
