@@ -10,6 +10,9 @@ second table of peak resident memory per workload (separate quick runs, so each 
 
 Usage: python3 bench/compare.py [--rounds 3] [--threads 1,2] [--grow .build/release/grow] [--python PY]
                                 [--only efficientnet-lite0-224,efficientnet-lite0-112,resnet18-224] [--no-memory]
+                                [--isa avx2]
+(--isa avx2 stands in for a CPU without AVX-512: both sides' kernel libraries and our own kernels are capped at
+AVX2 through their environment variables, ISA_CAPS below.)
 (--only is passed to both programs; without it each runs its default workloads.)
 """
 import argparse, json, os, subprocess, sys
@@ -20,11 +23,18 @@ def cpu_times():
     busy = v[0] + v[1] + v[2] + v[5] + v[6]  # user nice system irq softirq
     return busy, v[7] if len(v) > 7 else 0    # (busy jiffies, steal jiffies)
 
-def run(cmd):
-    """(parsed JSON, other load, steal, peak resident MiB of the child)."""
+# Environment that caps each side's instruction set: oneDNN (ours and PyTorch's), OpenBLAS, our own kernels,
+# PyTorch's ATen kernels and MKL.
+ISA_CAPS = {"avx2": {"ONEDNN_MAX_CPU_ISA": "AVX2", "OPENBLAS_CORETYPE": "Haswell", "GROW_MAX_ISA": "avx2",
+                     "ATEN_CPU_CAPABILITY": "avx2", "MKL_ENABLE_INSTRUCTIONS": "AVX2"}}
+CHILD_ENV = dict(os.environ)
+
+def run(cmd, quiet=False):
+    """(parsed JSON, other load, steal, peak resident MiB of the child); `quiet` drops the child's progress (stderr)."""
     before_busy, before_steal = cpu_times()
     t0 = os.times()
-    with subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True) as child:
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL if quiet else None, text=True,
+                          env=CHILD_ENV) as child:
         out = child.stdout.read()
         _, status, usage = os.wait4(child.pid, 0)
         child.returncode = os.waitstatus_to_exitcode(status)
@@ -56,7 +66,10 @@ def main():
     p.add_argument("--only", help="comma-separated workloads, passed to both programs")
     p.add_argument("--no-memory", dest="memory", action="store_false",
                    help="skip the peak-memory table (one quick training run per workload and side, at the last thread count)")
+    p.add_argument("--isa", choices=sorted(ISA_CAPS), help="cap both sides' instruction set (stand-in for an older CPU)")
     a = p.parse_args()
+    if a.isa:
+        CHILD_ENV.update(ISA_CAPS[a.isa])
     only = ["--only", a.only] if a.only else []
     rows, flops, peaks = [], {}, {}
     for t in [int(x) for x in a.threads.split(",")]:
@@ -90,7 +103,8 @@ def main():
                         f"| {share(g[0])} | {share(q[0])} |")
         rows.append(f"| SGEMM 1024³ GFLOP/s | {t} | {best[('grow', 'sgemm')][0]:.1f} | {best[('torch', 'sgemm')][0]:.1f} | | | | | | |")
         print(f"threads {t}: worst other+steal load during a run {100 * worst_other:.1f}%", file=sys.stderr)
-    print(f"CPU: {cpu_model()}, {os.cpu_count()} logical CPUs\n")
+    capped = f", instruction sets capped at {a.isa.upper()} on both sides ({' '.join(f'{k}={v}' for k, v in ISA_CAPS[a.isa].items())})" if a.isa else ""
+    print(f"CPU: {cpu_model()}, {os.cpu_count()} logical CPUs{capped}\n")
     print("| workload | threads | GrowingBrain train img/s | PyTorch train img/s | ratio | GrowingBrain inference img/s | PyTorch inference img/s | ratio "
           "| GrowingBrain train, share of FMA peak | PyTorch train, share of FMA peak |")
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
@@ -108,7 +122,7 @@ def print_memory(a, workloads, only):
         peak = {}
         for name, cmd in [("grow", [a.grow, "bench", "--threads", threads, "--json", "--quick", "--only", w]),
                           ("torch", [a.python, "bench/pytorch_reference.py", "--threads", threads, "--json", "--quick", "--only", w])]:
-            peak[name] = run(cmd)[3]
+            peak[name] = run(cmd, quiet=True)[3]
         print(f"| {w} | {peak['grow']:.0f} | {peak['torch']:.0f} | {peak['grow'] / peak['torch']:.2f}× |")
 
 if __name__ == "__main__":

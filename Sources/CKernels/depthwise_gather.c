@@ -1,7 +1,8 @@
 // Depthwise convolution rows (see DepthwiseRows.swift), one copy per instruction set.
 // Shapes: out [rows, ldo], each tap's source [rows, ldi]; cols ≤ ldo, cols ≤ ldi (padded sources, no bounds checks).
-#include "CKernels.h"
+#include <stdlib.h>
 #include <string.h>
+#include "CKernels.h"
 
 typedef float v8 __attribute__((vector_size(32)));
 typedef float v16 __attribute__((vector_size(64)));
@@ -80,9 +81,19 @@ GBISA gb_isa_supported(void) { return GB_ISA_BASELINE; }
 
 static int selected = -1;   // written once by the first call (same value from any thread), or by gb_isa_select
 
+/// The CPU's best, capped by GROW_MAX_ISA ("avx2" or "baseline"), which benchmarks set to stand in for an older CPU.
+static GBISA initial_isa(void) {
+    GBISA best = gb_isa_supported();
+    const char *cap = getenv("GROW_MAX_ISA");
+    GBISA limit = GB_ISA_AVX512;
+    if (cap && strcmp(cap, "avx2") == 0) limit = GB_ISA_AVX2;
+    if (cap && strcmp(cap, "baseline") == 0) limit = GB_ISA_BASELINE;
+    return best < limit ? best : limit;
+}
+
 GBISA gb_isa_current(void) {
     int s = __atomic_load_n(&selected, __ATOMIC_RELAXED);
-    if (s < 0) { s = (int)gb_isa_supported(); __atomic_store_n(&selected, s, __ATOMIC_RELAXED); }
+    if (s < 0) { s = (int)initial_isa(); __atomic_store_n(&selected, s, __ATOMIC_RELAXED); }
     return (GBISA)s;
 }
 

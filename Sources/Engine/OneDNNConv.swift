@@ -20,18 +20,19 @@ enum OneDNNConv {
     /// The plan of one slice geometry, built on first use.
     static func plan(_ g: ConvGeometry) -> OneDNNPlan { PlanCache.shared.plan(g, winograd: prefersWinograd(g)) }
 
-    /// 3×3, stride 1, undilated, outputs of at least 7×7 and at least 32 output tiles of 4×4 in the slice: there oneDNN's
-    /// Winograd F(4,3) kernels (AVX-512; elsewhere oneDNN has none and the plan stays direct) do fewer multiplies, and
-    /// the per-call weight transform is spread over enough tiles. Measured, AMD EPYC AVX-512, forward / backward ms, 2 threads
-    /// (slices of 16 images): ResNet-18 64 px layer1 blocks (16×16) 6.3 / 12.4 → 3.6 / 7.3, layer2 (8×8) 5.3 / 11.3 →
-    /// 3.8 / 7.9, but layer3 (4×4, 16 tiles) 4.7 / 12.4 → 6.2 / 14.8 and layer4 (2×2, three quarters of each tile
-    /// wasted) twice as slow; 1 thread (32 tiles at 4×4) level. At 7×7 it still pays: MiniAlexNet's conv3 (batch 64,
-    /// 2 threads) 2.1 / 5.2 → 2.0 / 3.4, ResNet-18 224 px (batch 16, 2 threads, 32 tiles a slice in layer4) 23–24 → 25 img/s
-    /// training. Off with `ConvKernels.winograd = false` or `GROW_WINOGRAD=0`.
+    /// 3×3, stride 1, undilated, outputs of at least 7×7, up to 256×256 channels: there oneDNN's Winograd F(4,3) kernels
+    /// (AVX-512; elsewhere oneDNN has none and the plan stays direct) do fewer multiplies. Measured, AMD EPYC AVX-512,
+    /// 2 threads, forward / backward ms: ResNet-18 64 px layer1 blocks (16×16) 6.3 / 12.4 → 3.6 / 7.3, layer2 (8×8)
+    /// 5.3 / 11.3 → 3.8 / 7.9, MiniAlexNet's conv3 (7×7) 2.1 / 5.2 → 2.0 / 3.4; but layer3 (4×4) 4.7 / 12.4 → 6.2 / 14.8
+    /// and layer4 (2×2, three quarters of each 4×4 output tile wasted) twice as slow. The kernels' scratch holds the
+    /// weights transformed to 6×6 tiles (4× the weights) once forward and twice backward, 88 MB a worker at 512×512,
+    /// which lifted ResNet-18 224's peak RSS above PyTorch's for 5 % more speed: hence the channel bound. The choice
+    /// depends on the layer alone, not on the batch or its split, so a run takes the same algorithm at any thread or
+    /// rank count. Off with `ConvKernels.winograd = false` or `GROW_WINOGRAD=0`.
     static func prefersWinograd(_ g: ConvGeometry) -> Bool {
-        let tiles = g.batch * ((g.outHeight + 3) / 4) * ((g.outWidth + 3) / 4)
-        return ConvKernels.winograd && g.kernelH == 3 && g.kernelW == 3 && g.strideH == 1 && g.strideW == 1
-            && g.dilationH == 1 && g.dilationW == 1 && g.outHeight >= 7 && g.outWidth >= 7 && tiles >= 32
+        ConvKernels.winograd && g.kernelH == 3 && g.kernelW == 3 && g.strideH == 1 && g.strideW == 1
+            && g.dilationH == 1 && g.dilationW == 1 && g.outHeight >= 7 && g.outWidth >= 7
+            && g.inChannels * g.outChannels <= 256 * 256
     }
 
     static func forward(x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
@@ -102,13 +103,15 @@ enum DNNLArg {
 final class OneDNNRun {
     let plan: OneDNNPlan
     private var buffers: [Tensor] = []
-    private let scratch: Tensor?
+    private let scratch: ScratchArenas.Arena?
 
     init(_ plan: OneDNNPlan) {
         self.plan = plan
         OneDNNRuntime.singleThreaded()
-        scratch = plan.scratchFloats > 0 ? Tensor(uninitialized: [plan.scratchFloats]) : nil
+        scratch = plan.scratchFloats > 0 ? ScratchArenas.shared.take(floats: plan.scratchFloats) : nil
     }
+
+    deinit { if let scratch { ScratchArenas.shared.give(scratch) } }
 
     /// A plain input in the operand's layout: the pointer itself, or a reordered copy.
     func staged(_ operand: OneDNNPlan.Operand, _ plain: UnsafePointer<Float>) -> UnsafeMutablePointer<Float> {

@@ -23,15 +23,22 @@ final class OneDNNConvTests: XCTestCase {
         ConvGeometry(batch: 5, inChannels: 32, height: 2, width: 2, outChannels: 16, kernel: (3, 3), padding: (1, 1, 1, 1)),
     ]
 
-    func testMatchesDirectConvolution() {
-        let seam = ConvPathCheck(
+    /// The seam against the reference. Winograd's transforms round more than a direct sum: its errors are ~3e-5 of the
+    /// outputs' magnitude (dx of 64→128 at 7×7 here: 3.3e-4 at values around 10), so those layers get atol 1e-3.
+    static func seam(for g: ConvGeometry) -> ConvPathCheck {
+        var check = ConvPathCheck(
             forward: { x, w, b, y, g in ConvKernels.forward(x: x, w: w, bias: b, y: y, g) },
             backward: { x, w, dy, dx, dw, db, g in ConvKernels.backward(x: x, w: w, dy: dy, dx: dx, dw: dw, dbias: db, g) })
+        if OneDNNConv.prefersWinograd(g) { check.atol = 1e-3 }
+        return check
+    }
+
+    func testMatchesDirectConvolution() {
         for threads in [1, 2] {
             Threads.set(threads)
             for (i, g) in Self.geometries.enumerated() {
                 XCTAssertEqual(ConvKernels.path(for: g), .onednn, "#\(i) \(g)")
-                seam.check(g, seed: UInt64(i + 1), "oneDNN #\(i)")
+                Self.seam(for: g).check(g, seed: UInt64(i + 1), "oneDNN #\(i)")
             }
         }
     }
@@ -41,36 +48,29 @@ final class OneDNNConvTests: XCTestCase {
     func testNoUninitialisedMemoryIsRead() {
         BufferPool._poisonForTesting = true
         defer { BufferPool._poisonForTesting = false }
-        let seam = ConvPathCheck(
-            forward: { x, w, b, y, g in ConvKernels.forward(x: x, w: w, bias: b, y: y, g) },
-            backward: { x, w, dy, dx, dw, db, g in ConvKernels.backward(x: x, w: w, dy: dy, dx: dx, dw: dw, dbias: db, g) })
         for threads in [1, 2] {
             Threads.set(threads)
             for (i, g) in (Self.geometries + Self.winogradGeometries).enumerated() {
-                seam.check(g, seed: UInt64(i + 1), "oneDNN #\(i), poisoned buffers")
+                Self.seam(for: g).check(g, seed: UInt64(i + 1), "oneDNN #\(i), poisoned buffers")
             }
         }
     }
 
-    /// 3×3 stride-1 layers that take Winograd where oneDNN has it for this CPU (at 2 threads the first still does, in
-    /// slices of 2 images; the others' slices have too few tiles and go direct).
+    /// 3×3 stride-1 layers that take Winograd where oneDNN has it for this CPU.
     static let winogradGeometries: [ConvGeometry] = [
         ConvGeometry(batch: 4, inChannels: 16, height: 16, width: 16, outChannels: 32, kernel: (3, 3), padding: (1, 1, 1, 1)),
         // output not a multiple of the 4×4 tile, channels not of the 16-wide block, unpadded
-        ConvGeometry(batch: 4, inChannels: 24, height: 13, width: 11, outChannels: 20, kernel: (3, 3), padding: (0, 0, 0, 0)),
-        ConvGeometry(batch: 2, inChannels: 32, height: 16, width: 20, outChannels: 16, kernel: (3, 3), padding: (1, 1, 1, 1)),
+        ConvGeometry(batch: 3, inChannels: 24, height: 13, width: 11, outChannels: 20, kernel: (3, 3), padding: (0, 0, 0, 0)),
+        ConvGeometry(batch: 1, inChannels: 32, height: 7, width: 9, outChannels: 16, kernel: (3, 3), padding: (1, 1, 1, 1)),
     ]
 
     func testWinogradMatchesDirectConvolution() {
-        let seam = ConvPathCheck(
-            forward: { x, w, b, y, g in ConvKernels.forward(x: x, w: w, bias: b, y: y, g) },
-            backward: { x, w, dy, dx, dw, db, g in ConvKernels.backward(x: x, w: w, dy: dy, dx: dx, dw: dw, dbias: db, g) })
         for threads in [1, 2] {
             Threads.set(threads)
             for (i, g) in Self.winogradGeometries.enumerated() {
                 XCTAssertTrue(OneDNNConv.prefersWinograd(g), "#\(i) \(g)")
                 XCTAssertEqual(ConvKernels.path(for: g), .onednn, "#\(i) \(g)")
-                seam.check(g, seed: UInt64(i + 20), "oneDNN Winograd #\(i)")
+                Self.seam(for: g).check(g, seed: UInt64(i + 20), "oneDNN Winograd #\(i)")
             }
         }
     }
@@ -88,9 +88,9 @@ final class OneDNNConvTests: XCTestCase {
         var small = g
         (small.height, small.width) = (6, 6)
         XCTAssertFalse(OneDNNConv.prefersWinograd(small), "6×6 outputs stay direct")
-        var few = g
-        few.batch = 1
-        XCTAssertFalse(OneDNNConv.prefersWinograd(few), "16 tiles stay direct")
+        var wide = g
+        (wide.inChannels, wide.outChannels) = (512, 512)
+        XCTAssertFalse(OneDNNConv.prefersWinograd(wide), "512×512 channels stay direct")
     }
 
     func testFirstLayersAndGroupsStayOffOneDNN() {
