@@ -3,28 +3,49 @@ import Foundation
 /// A seeded, splittable random generator (xoshiro256**), used for initialisation, shuffling,
 /// dropout and augmentation. The same seed gives the same stream on every machine.
 public struct RNG: RandomNumberGenerator, Sendable, Codable, Equatable {
-    public private(set) var state: [UInt64]
+    // Four words, not an array: `next` runs once per dropout element and per augmentation draw, and an array's
+    // bounds and uniqueness checks cost more than xoshiro's arithmetic.
+    private var s0, s1, s2, s3: UInt64
+
+    /// The 256-bit state (what checkpoints record).
+    public var state: [UInt64] { [s0, s1, s2, s3] }
 
     public init(seed: UInt64) {
         // SplitMix64 expands the seed into the 256-bit state.
         var z = seed
-        var s = [UInt64]()
-        for _ in 0..<4 {
+        func splitMix() -> UInt64 {
             z &+= 0x9E37_79B9_7F4A_7C15
             var x = z
             x = (x ^ (x >> 30)) &* 0xBF58_476D_1CE4_E5B9
             x = (x ^ (x >> 27)) &* 0x94D0_49BB_1331_11EB
-            s.append(x ^ (x >> 31))
+            return x ^ (x >> 31)
         }
-        state = s
+        (s0, s1, s2, s3) = (splitMix(), splitMix(), splitMix(), splitMix())
+    }
+
+    private enum CodingKeys: String, CodingKey { case state }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let words = try container.decode([UInt64].self, forKey: .state)
+        guard words.count == 4 else {
+            throw DecodingError.dataCorruptedError(forKey: .state, in: container,
+                                                   debugDescription: "a generator's state is 4 words, found \(words.count)")
+        }
+        (s0, s1, s2, s3) = (words[0], words[1], words[2], words[3])
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(state, forKey: .state)
     }
 
     public mutating func next() -> UInt64 {
-        let result = rotl(state[1] &* 5, 7) &* 9
-        let t = state[1] << 17
-        state[2] ^= state[0]; state[3] ^= state[1]; state[1] ^= state[2]; state[0] ^= state[3]
-        state[2] ^= t
-        state[3] = rotl(state[3], 45)
+        let result = rotl(s1 &* 5, 7) &* 9
+        let t = s1 << 17
+        s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3
+        s2 ^= t
+        s3 = rotl(s3, 45)
         return result
     }
 
@@ -34,7 +55,7 @@ public struct RNG: RandomNumberGenerator, Sendable, Codable, Equatable {
     public func derived(_ label: String) -> RNG {
         var h: UInt64 = 0xCBF2_9CE4_8422_2325
         for b in label.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
-        return RNG(seed: state[0] ^ h)
+        return RNG(seed: s0 ^ h)
     }
 
     /// Uniform in [0, 1).
