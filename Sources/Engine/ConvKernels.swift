@@ -5,8 +5,8 @@ import Foundation
 ///
 /// `path(for:)` picks a kernel per geometry: depthwise convolutions run the direct `DepthwiseConv`,
 /// unpadded 1×1 convolutions run `PointwiseConv` (GEMM on x itself), other ungrouped ones with ≥ 8 input
-/// channels oneDNN's JIT kernels (`OneDNNConv`; Winograd for 3×3 stride-1 layers with outputs of at least 8×8 where the
-/// CPU has the kernels), everything else im2col + GEMM below. `fastPaths = false` forces im2col for every geometry,
+/// channels oneDNN's JIT kernels (`OneDNNConv`; Winograd for the 3×3 layers `OneDNNConv.prefersWinograd` names, where
+/// the CPU has the kernels), everything else im2col + GEMM below. `fastPaths = false` forces im2col for every geometry,
 /// `oneDNN = false` (or `GROW_ONEDNN=0`) only turns oneDNN off, `winograd = false` (`GROW_WINOGRAD=0`) only Winograd.
 ///
 /// Layout: x: [N, C, H, W], w: [O, C/groups, kH, kW], bias: [O], y: [N, O, OH, OW].
