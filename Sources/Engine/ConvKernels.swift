@@ -5,8 +5,8 @@ import Foundation
 ///
 /// `path(for:)` picks a kernel per geometry: depthwise convolutions run the direct `DepthwiseConv`,
 /// unpadded 1×1 convolutions run `PointwiseConv` (GEMM on x itself), other ungrouped ones with ≥ 8 input
-/// channels oneDNN's JIT kernels (`OneDNNConv`; Winograd for the 3×3 layers `OneDNNConv.prefersWinograd` names, where
-/// the CPU has the kernels), everything else im2col + GEMM below. `fastPaths = false` forces im2col for every geometry,
+/// channels oneDNN's JIT kernels (`OneDNNConv`: strided RGB stems forward only; Winograd for the 3×3 layers
+/// `OneDNNConv.prefersWinograd` names, where the CPU has the kernels), everything else im2col + GEMM below. `fastPaths = false` forces im2col for every geometry,
 /// `oneDNN = false` (or `GROW_ONEDNN=0`) only turns oneDNN off, `winograd = false` (`GROW_WINOGRAD=0`) only Winograd.
 ///
 /// Layout: x: [N, C, H, W], w: [O, C/groups, kH, kW], bias: [O], y: [N, O, OH, OW].
@@ -36,16 +36,17 @@ public enum ConvKernels {
         if !fastPaths { return .im2col }
         if DepthwiseConv.supports(g) { return .depthwise }
         if PointwiseConv.supports(g) { return .pointwise }
-        if oneDNN && OneDNNConv.supports(g) { return .onednn }
+        if oneDNN && OneDNNConv.use(for: g) != nil { return .onednn }
         return .im2col
     }
 
     /// The kernel `backward` uses for `g`: `path(for:)`'s, except that weight-heavy geometries go back through
     /// whole-batch im2col (ResNet-18's last stage at 64 px, 2 threads: oneDNN's forward is faster, 8.7 vs 10.2 ms
-    /// a block at inference, its backward much slower, 37 vs 16 ms).
+    /// a block at inference, its backward much slower, 37 vs 16 ms), and so do first layers oneDNN runs forward only.
     public static func backwardPath(for g: ConvGeometry) -> Path {
         let forward = path(for: g)
-        return forward == .onednn && isWeightHeavy(g) ? .im2col : forward
+        guard forward == .onednn else { return forward }
+        return isWeightHeavy(g) || OneDNNConv.use(for: g) == .forwardOnly ? .im2col : .onednn
     }
 
     /// Floats of the column cache: N·groups·Cg·kH·kW·OH·OW when both directions take im2col, 0 otherwise

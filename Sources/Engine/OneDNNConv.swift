@@ -9,12 +9,21 @@ import Foundation
 /// split into one slice per engine worker and each slice runs single-threaded, so OpenBLAS and OpenMP
 /// threads never compete and results are the same for a given thread count.
 enum OneDNNConv {
-    /// Groups = 1 with at least 8 input channels. Grouped and depthwise convolutions have their own paths;
-    /// first layers (1–3 input channels) stay on im2col: oneDNN 2.6.3's AVX2 backward-weights kernel
-    /// crashes for one input channel at some sizes (seen at 28×28), and such layers are cheap anyway.
-    /// A geometry oneDNN refuses (none is known) stays on im2col too: the first query builds a one-image plan.
-    static func supports(_ g: ConvGeometry) -> Bool {
-        g.groups == 1 && g.inChannels >= 8 && OneDNNRuntime.available && PlanCache.shared.accepts(g)
+    /// Which directions of a convolution run here.
+    enum Use { case forwardAndBackward, forwardOnly }
+
+    /// Ungrouped convolutions with at least 8 input channels, both directions. Strided first layers with 3–7 input
+    /// channels (RGB stems) forward only: ResNet-18's 7×7/2 stem at 64 px, batch 32, took 15.8 ms on im2col with the
+    /// CPU capped at AVX2 (PyTorch on oneDNN: 6.8), and oneDNN lifted that network's inference 269 → 294 img/s (1 thread,
+    /// AVX2; level at AVX-512, as was EfficientNet-Lite0's 3×3/2 stem). A stride-1 RGB layer stays on im2col: the CIFAR
+    /// CNN's first layer on oneDNN cost it 7 % training and 15 % inference at AVX-512. Backward, and layers with 1–2
+    /// channels, stay on im2col: oneDNN 2.6.3's AVX2 backward-weights kernel crashed for one input channel at some sizes
+    /// (seen at 28×28). Grouped and depthwise convolutions have their own paths. A geometry oneDNN refuses (none is
+    /// known) stays on im2col too: the first query builds a one-image plan.
+    static func use(for g: ConvGeometry) -> Use? {
+        guard g.groups == 1, g.inChannels >= 8 || (g.inChannels >= 3 && (g.strideH > 1 || g.strideW > 1)),
+              OneDNNRuntime.available, PlanCache.shared.accepts(g) else { return nil }
+        return g.inChannels >= 8 ? .forwardAndBackward : .forwardOnly
     }
 
     /// The plan of one slice geometry, built on first use.
@@ -183,6 +192,13 @@ enum OneDNNRuntime {
         guard let symbol = dlsym(dlopen(nil, RTLD_NOW), "omp_set_num_threads") else { return nil }
         return unsafeBitCast(symbol, to: (@convention(c) (Int32) -> Void).self)
     }()
+
+    /// Whether oneDNN runs AVX-512 kernels here: the CPU has them and `ONEDNN_MAX_CPU_ISA` does not cap below them
+    /// (oneDNN 2.6 has Winograd only there).
+    static var usesAVX512: Bool {
+        let core = dnnl_cpu_isa_avx512_core.rawValue
+        return dnnl_get_effective_cpu_isa().rawValue & core == core
+    }
 
     /// OpenMP's thread count is per calling thread: hold it to 1 on this one (engine workers split the batch).
     static func singleThreaded() { setThreads?(1) }

@@ -77,7 +77,7 @@ final class OneDNNConvTests: XCTestCase {
 
     /// On a CPU with AVX-512 oneDNN 2.6 runs all three directions as Winograd; `winograd = false` turns it off.
     func testWinogradIsChosenWhereTheCPUHasIt() throws {
-        try XCTSkipUnless(CPUKernels.supported >= .avx512, "oneDNN 2.6 has Winograd kernels for AVX-512 only")
+        try XCTSkipUnless(OneDNNRuntime.usesAVX512, "oneDNN 2.6 has Winograd kernels for AVX-512 only")
         let g = Self.winogradGeometries[0]
         let plan = OneDNNConv.plan(g)
         XCTAssertEqual(plan.implementations.filter { $0.contains("wino") }.count, 3, "\(plan.implementations)")
@@ -93,13 +93,36 @@ final class OneDNNConvTests: XCTestCase {
         XCTAssertFalse(OneDNNConv.prefersWinograd(wide), "512×512 channels stay direct")
     }
 
-    func testFirstLayersAndGroupsStayOffOneDNN() {
-        let rgb = ConvGeometry(batch: 2, inChannels: 3, height: 8, width: 8, outChannels: 16, kernel: (3, 3), padding: (1, 1, 1, 1))
+    /// Strided RGB stems: forward on oneDNN, backward on im2col (through the seam, against the reference).
+    static let stems: [ConvGeometry] = [
+        // ResNet's 7×7 stride-2 stem, EfficientNet's 3×3 stride-2 with TF padding, 5 channels with stride 2 across only
+        ConvGeometry(batch: 3, inChannels: 3, height: 19, width: 17, outChannels: 16, kernel: (7, 7), stride: (2, 2), padding: (3, 3, 3, 3)),
+        ConvGeometry(batch: 2, inChannels: 3, height: 16, width: 16, outChannels: 32, kernel: (3, 3), stride: (2, 2), padding: (0, 1, 0, 1)),
+        ConvGeometry(batch: 2, inChannels: 5, height: 9, width: 9, outChannels: 8, kernel: (3, 3), stride: (1, 2), padding: (1, 1, 1, 1)),
+    ]
+
+    func testStemsRunForwardOnOneDNNAndBackwardOnIm2col() {
+        for threads in [1, 2] {
+            Threads.set(threads)
+            for (i, g) in Self.stems.enumerated() {
+                XCTAssertEqual(ConvKernels.path(for: g), .onednn, "#\(i) \(g)")
+                XCTAssertEqual(ConvKernels.backwardPath(for: g), .im2col, "#\(i) \(g)")
+                XCTAssertEqual(ConvKernels.columnBufferSize(g), 0, "no column cache: the forward builds no columns")
+                Self.seam(for: g).check(g, seed: UInt64(i + 40), "oneDNN stem #\(i)")
+            }
+        }
+    }
+
+    func testSingleChannelAndStride1RGBLayersAndGroupsStayOffOneDNN() {
+        let gray = ConvGeometry(batch: 2, inChannels: 1, height: 28, width: 28, outChannels: 32, kernel: (3, 3), stride: (2, 2), padding: (1, 1, 1, 1))
+        let rgbStride1 = ConvGeometry(batch: 2, inChannels: 3, height: 12, width: 12, outChannels: 24, kernel: (3, 3), padding: (1, 1, 1, 1))
         let grouped = ConvGeometry(batch: 2, inChannels: 16, height: 6, width: 6, outChannels: 16, kernel: (3, 3), padding: (1, 1, 1, 1), groups: 2)
-        XCTAssertEqual(ConvKernels.path(for: rgb), .im2col)
+        XCTAssertEqual(ConvKernels.path(for: gray), .im2col)
+        XCTAssertEqual(ConvKernels.path(for: rgbStride1), .im2col)
         XCTAssertEqual(ConvKernels.path(for: grouped), .im2col)
         ConvKernels.oneDNN = false
         XCTAssertEqual(ConvKernels.path(for: Self.geometries[0]), .im2col)
+        XCTAssertEqual(ConvKernels.path(for: Self.stems[0]), .im2col)
     }
 
     /// A given thread count gives the same bits every time (the slices and their order are fixed).
