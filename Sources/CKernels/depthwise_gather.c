@@ -81,14 +81,18 @@ GBISA gb_isa_supported(void) { return GB_ISA_BASELINE; }
 
 static int selected = -1;   // written once by the first call (same value from any thread), or by gb_isa_select
 
+/// `isa`, or the CPU's best if that is lower.
+static GBISA supported_up_to(GBISA isa) {
+    GBISA best = gb_isa_supported();
+    return isa < best ? isa : best;
+}
+
 /// The CPU's best, capped by GROW_MAX_ISA ("avx2" or "baseline"), which benchmarks set to stand in for an older CPU.
 static GBISA initial_isa(void) {
-    GBISA best = gb_isa_supported();
     const char *cap = getenv("GROW_MAX_ISA");
-    GBISA limit = GB_ISA_AVX512;
-    if (cap && strcmp(cap, "avx2") == 0) limit = GB_ISA_AVX2;
-    if (cap && strcmp(cap, "baseline") == 0) limit = GB_ISA_BASELINE;
-    return best < limit ? best : limit;
+    if (cap && strcmp(cap, "avx2") == 0) return supported_up_to(GB_ISA_AVX2);
+    if (cap && strcmp(cap, "baseline") == 0) return supported_up_to(GB_ISA_BASELINE);
+    return gb_isa_supported();
 }
 
 GBISA gb_isa_current(void) {
@@ -98,8 +102,7 @@ GBISA gb_isa_current(void) {
 }
 
 void gb_isa_select(GBISA isa) {
-    GBISA best = gb_isa_supported();
-    __atomic_store_n(&selected, (int)(isa < best ? isa : best), __ATOMIC_RELAXED);
+    __atomic_store_n(&selected, (int)supported_up_to(isa), __ATOMIC_RELAXED);
 }
 
 void gb_depthwise_gather(GATHER_PARAMS) {

@@ -1,13 +1,14 @@
 import Dispatch
 import Foundation
 
-/// Convolution: the seam every convolution goes through, and its im2col + GEMM (OpenBLAS) path.
+/// Convolution: the seam every convolution goes through, and its im2col + GEMM path.
 ///
 /// `path(for:)` picks a kernel per geometry: depthwise convolutions run the direct `DepthwiseConv`,
 /// unpadded 1×1 convolutions run `PointwiseConv` (GEMM on x itself), other ungrouped ones with ≥ 8 input
 /// channels oneDNN's JIT kernels (`OneDNNConv`: strided RGB stems forward only; Winograd for the 3×3 layers
-/// `OneDNNConv.prefersWinograd` names, where the CPU has the kernels), everything else im2col + GEMM below. `fastPaths = false` forces im2col for every geometry,
-/// `oneDNN = false` (or `GROW_ONEDNN=0`) only turns oneDNN off, `winograd = false` (`GROW_WINOGRAD=0`) only Winograd.
+/// `OneDNNConv.prefersWinograd` names, where the CPU has the kernels), everything else im2col + GEMM below.
+/// `fastPaths = false` forces im2col for every geometry, `oneDNN = false` (or `GROW_ONEDNN=0`) only turns oneDNN
+/// off, `winograd = false` (`GROW_WINOGRAD=0`) only Winograd.
 ///
 /// Layout: x: [N, C, H, W], w: [O, C/groups, kH, kW], bias: [O], y: [N, O, OH, OW].
 /// The batch is split into one contiguous slice per worker (GEMMs inside a slice run unsplit), and within
