@@ -46,6 +46,9 @@ enum OneDNNConv {
 
     static func forward(x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                         y: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
+        if ConvKernels.isWeightHeavy(g) && Threads.available > 1 && g.outChannels >= 2 * outputChannelBlock {
+            return forwardByOutputChannels(x: x, w: w, bias: bias, y: y, g)
+        }
         let (inImage, outImage) = (g.inChannels * g.height * g.width, g.outChannels * g.outHeight * g.outWidth)
         ConvKernels.forEachSlice(g.batch) { _, slice in
             var sg = g
@@ -60,6 +63,35 @@ enum OneDNNConv {
                                        (DNNLArg.bias, plan.bias, UnsafeMutablePointer(mutating: bias ?? UnsafePointer(zeroBias!.pointer))),
                                        (DNNLArg.dst, plan.dst.desc, dst)])
             run.unstage(plan.dst, dst, to: y + slice.lowerBound * outImage)
+        }
+    }
+
+    /// Output channels of a worker's share in `forwardByOutputChannels`: a multiple of oneDNN's widest channel block.
+    static let outputChannelBlock = 16
+
+    /// The forward of a weight-heavy geometry (`ConvKernels.isWeightHeavy`), split across workers by output channels
+    /// instead of by images: each worker reorders and streams only its share of the weights, where batch slices would
+    /// each reorder and stream all of them. Each share writes a strided view of y. Measured, ResNet-18 64 px, 2 threads,
+    /// capped at AVX2: a 3×3 512→512 conv at 2×2 took 4.15 ms + a 0.79 ms weight reorder per worker as batch halves,
+    /// 3.76 + 0.43 ms as channel halves; the network's inference 543 → 558 img/s.
+    static func forwardByOutputChannels(x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                                        y: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
+        let blocks = (g.outChannels + outputChannelBlock - 1) / outputChannelBlock
+        let plane = g.outHeight * g.outWidth
+        ConvKernels.forEachSlice(blocks) { _, share in
+            let first = share.lowerBound * outputChannelBlock
+            var sg = g
+            sg.outChannels = Swift.min(g.outChannels, share.upperBound * outputChannelBlock) - first
+            let plan = PlanCache.shared.plan(sg, winograd: prefersWinograd(g), outputTensorChannels: g.outChannels)
+            let zeroBias = bias == nil ? Tensor(zeros: [sg.outChannels]) : nil
+            let run = OneDNNRun(plan)
+            let src = run.staged(plan.src, x)
+            let wts = run.staged(plan.weights, w + first * g.patchSize)
+            let dst = run.output(plan.dst, y + first * plane)
+            run.execute(plan.forward, [(DNNLArg.src, plan.src.desc, src), (DNNLArg.weights, plan.weights.desc, wts),
+                                       (DNNLArg.bias, plan.bias, UnsafeMutablePointer(mutating: bias.map { $0 + first } ?? UnsafePointer(zeroBias!.pointer))),
+                                       (DNNLArg.dst, plan.dst.desc, dst)])
+            run.unstage(plan.dst, dst, to: y + first * plane)
         }
     }
 
@@ -207,7 +239,7 @@ enum OneDNNRuntime {
 /// Plans by slice geometry and algorithm choice, shared by all threads.
 final class PlanCache: @unchecked Sendable {
     static let shared = PlanCache()
-    private struct Key: Hashable { var geometry: ConvGeometry, winograd: Bool }
+    private struct Key: Hashable { var geometry: ConvGeometry, winograd: Bool, outputTensorChannels: Int }
     private let lock = NSLock()
     private var plans: [Key: OneDNNPlan] = [:]
     /// Whether oneDNN builds a plan for a geometry, keyed by the geometry at batch 1.
@@ -220,18 +252,18 @@ final class PlanCache: @unchecked Sendable {
         defer { lock.unlock() }
         if let known = accepted[one] { return known }
         let plan = try? OneDNNPlan(one)
-        if let plan { plans[Key(geometry: one, winograd: false)] = plan }
+        if let plan { plans[Key(geometry: one, winograd: false, outputTensorChannels: one.outChannels)] = plan }
         accepted[one] = plan != nil
         return plan != nil
     }
 
-    func plan(_ g: ConvGeometry, winograd: Bool) -> OneDNNPlan {
-        let key = Key(geometry: g, winograd: winograd)
+    func plan(_ g: ConvGeometry, winograd: Bool, outputTensorChannels: Int? = nil) -> OneDNNPlan {
+        let key = Key(geometry: g, winograd: winograd, outputTensorChannels: outputTensorChannels ?? g.outChannels)
         lock.lock()
         defer { lock.unlock() }
         if let plan = plans[key] { return plan }
         do {
-            let plan = try OneDNNPlan(g, winograd: winograd)
+            let plan = try OneDNNPlan(g, winograd: winograd, outputTensorChannels: key.outputTensorChannels)
             plans[key] = plan
             return plan
         } catch {

@@ -33,7 +33,9 @@ final class OneDNNPlan: @unchecked Sendable {
     let implementations: [String]
 
     /// `winograd`: try oneDNN's Winograd F(4,3) kernels first (3×3, stride 1; AVX-512 only in oneDNN 2.6), direct otherwise.
-    init(_ g: ConvGeometry, winograd: Bool = false) throws(OneDNNError) {
+    /// `outputTensorChannels` (at least `g.outChannels`): the channels of the plain tensor y and dy are views of, when
+    /// the plan computes a share of a layer's output channels (`OneDNNConv.forwardByOutputChannels`).
+    init(_ g: ConvGeometry, winograd: Bool = false, outputTensorChannels: Int? = nil) throws(OneDNNError) {
         // oneDNN sizes a primitive's work split for the OpenMP threads of the thread that creates it: held to 1 here
         // as when it runs, so a plan is the same whichever thread made it first (and a run's results do not depend
         // on which runs came before it).
@@ -41,7 +43,7 @@ final class OneDNNPlan: @unchecked Sendable {
         let engine = try OneDNNRuntime.engine()
         let (xPlain, wPlain, yPlain, bPlain) = (try Self.desc([g.batch, g.inChannels, g.height, g.width], dnnl_nchw),
                                                 try Self.desc([g.outChannels, g.inChannels, g.kernelH, g.kernelW], dnnl_oihw),
-                                                try Self.desc([g.batch, g.outChannels, g.outHeight, g.outWidth], dnnl_nchw),
+                                                try Self.outputDesc(g, tensorChannels: outputTensorChannels ?? g.outChannels),
                                                 try Self.desc([g.outChannels], dnnl_x))
         var (xAny, wAny, yAny) = (try Self.desc(Self.dims(xPlain), dnnl_format_tag_any), try Self.desc(Self.dims(wPlain), dnnl_format_tag_any),
                                   try Self.desc(Self.dims(yPlain), dnnl_format_tag_any))
@@ -130,6 +132,17 @@ final class OneDNNPlan: @unchecked Sendable {
     static func desc(_ dims: [Int], _ tag: dnnl_format_tag_t) throws(OneDNNError) -> dnnl_memory_desc_t {
         var md = dnnl_memory_desc_t()
         try check(dnnl_memory_desc_init_by_tag(&md, Int32(dims.count), dims.map(Int64.init), dnnl_f32, tag), "memory descriptor \(dims)")
+        return md
+    }
+
+    /// Plain [N, O, OH, OW] whose images lie `tensorChannels`·OH·OW floats apart (a channel share of a larger tensor).
+    static func outputDesc(_ g: ConvGeometry, tensorChannels: Int) throws(OneDNNError) -> dnnl_memory_desc_t {
+        if tensorChannels == g.outChannels { return try desc([g.batch, g.outChannels, g.outHeight, g.outWidth], dnnl_nchw) }
+        let plane = Int64(g.outHeight * g.outWidth)
+        let dims = [g.batch, g.outChannels, g.outHeight, g.outWidth].map(Int64.init)
+        let strides = [Int64(tensorChannels) * plane, plane, Int64(g.outWidth), 1]
+        var md = dnnl_memory_desc_t()
+        try check(dnnl_memory_desc_init_by_strides(&md, 4, dims, dnnl_f32, strides), "memory descriptor \(dims) strides \(strides)")
         return md
     }
 

@@ -21,6 +21,10 @@ final class OneDNNConvTests: XCTestCase {
         // ResNet-style 7×7 stride 2 on 8 channels, tiny late-stage map
         ConvGeometry(batch: 2, inChannels: 8, height: 11, width: 11, outChannels: 16, kernel: (7, 7), stride: (2, 2), padding: (3, 3, 3, 3)),
         ConvGeometry(batch: 5, inChannels: 32, height: 2, width: 2, outChannels: 16, kernel: (3, 3), padding: (1, 1, 1, 1)),
+        // weight-heavy (more output channels than output pixels): at 2 threads the forward splits the output channels,
+        // here into shares of 16 and 24, and 32 and 32 from a stride-2 layer
+        ConvGeometry(batch: 2, inChannels: 24, height: 2, width: 2, outChannels: 40, kernel: (3, 3), padding: (1, 1, 1, 1)),
+        ConvGeometry(batch: 3, inChannels: 16, height: 4, width: 4, outChannels: 64, kernel: (3, 3), stride: (2, 2), padding: (1, 1, 1, 1)),
     ]
 
     /// The seam against the reference. Winograd's transforms round more than a direct sum: its errors are ~3e-5 of the
