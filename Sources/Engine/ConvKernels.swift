@@ -21,7 +21,7 @@ import Foundation
 /// so every run is bit-identical for a given thread count.
 public enum ConvKernels {
     /// The kernel family that runs a convolution.
-    public enum Path: Sendable, Equatable { case im2col, depthwise, pointwise, onednn }
+    public enum Path: Sendable, Equatable { case im2col, depthwise, pointwise, onednn, winograd }
 
     /// When false, every convolution takes the im2col path (to test or time it against the fast paths).
     nonisolated(unsafe) public static var fastPaths = true
@@ -37,6 +37,7 @@ public enum ConvKernels {
         if !fastPaths { return .im2col }
         if DepthwiseConv.supports(g) { return .depthwise }
         if PointwiseConv.supports(g) { return .pointwise }
+        if winograd && WinogradConv.isChosen(g) { return .winograd }
         if oneDNN && OneDNNConv.use(for: g) != nil { return .onednn }
         return .im2col
     }
@@ -75,6 +76,7 @@ public enum ConvKernels {
         case .depthwise: DepthwiseConv.forward(x: x, w: w, bias: bias, y: y, g)
         case .pointwise: PointwiseConv.forward(x: x, w: w, bias: bias, y: y, g)
         case .onednn: OneDNNConv.forward(x: x, w: w, bias: bias, y: y, g)
+        case .winograd: WinogradConv.forward(x: x, w: w, bias: bias, y: y, g)
         case .im2col: slicedForward(x: x, w: w, bias: bias, y: y, g, columns: columns)
         }
     }
@@ -94,6 +96,15 @@ public enum ConvKernels {
             if dx != nil || dw != nil { PointwiseConv.backward(x: x, w: w, dy: dy, dx: dx, dw: dw, g) }
         case .onednn:
             if dx != nil || dw != nil { OneDNNConv.backward(x: x, w: w, dy: dy, dx: dx, dw: dw, g) }
+        case .winograd:
+            if let dx { WinogradConv.backwardData(w: w, dy: dy, dx: dx, g) }
+            if let dw {
+                if oneDNN && OneDNNConv.use(for: g) == .forwardAndBackward {
+                    OneDNNConv.backward(x: x, w: w, dy: dy, dx: nil, dw: dw, g)
+                } else {
+                    slicedBackward(x: x, w: w, dy: dy, dx: nil, dw: dw, g, columns: nil)
+                }
+            }
         case .im2col:   // columns were filled only by an im2col forward
             if dx != nil || dw != nil { slicedBackward(x: x, w: w, dy: dy, dx: dx, dw: dw, g, columns: path(for: g) == .im2col ? columns : nil) }
         }
