@@ -2,6 +2,7 @@
 // A 6×6 input tile d and a 3×3 kernel g give the 4×4 correlation output Y = Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A
 // (Lavin & Gray 2016, interpolation points 0, ±1, ±2, ∞). The 36 products of a tile position ξ = 6i + j are
 // independent, so over all tiles and channels they are 36 GEMMs, which the caller runs; these loops do the rest.
+// Layouts: U [36, inC, outC], V [36, T, C], M [36, T, O] (T tiles), so the GEMMs are M_ξ = V_ξ · U_ξ.
 #include <stdlib.h>
 #include <string.h>
 #include "CKernels.h"
@@ -12,12 +13,7 @@ typedef float v8 __attribute__((vector_size(32)));
 #define LOAD(T, p) ({ T v_; memcpy(&v_, (p), sizeof(T)); v_; })
 #define STORE(T, p, v) do { T v_ = (v); memcpy((p), &v_, sizeof(T)); } while (0)
 
-/// Runs STEP(T, q) over q < n: eight lanes at a time as v8, the rest as float.
-#define OVER_LANES(n, STEP) do {                                   \
-        ptrdiff_t q_ = 0;                                          \
-        for (; q_ + 8 <= (n); q_ += 8) STEP(v8, q_);               \
-        for (; q_ < (n); q_++) STEP(float, q_);                    \
-    } while (0)
+
 
 /// Bᵀd for six values d[0·s], …, d[5·s] (s = stride), into r[0…5].
 #define INPUT_1D(d0, d1, d2, d3, d4, d5, r0, r1, r2, r3, r4, r5) do { \
@@ -39,24 +35,44 @@ typedef float v8 __attribute__((vector_size(32)));
         y3 = n12 + 8 * n34 + (m5);                             \
     } while (0)
 
-// Weights: U[ξ][o][c] = (G g Gᵀ)[ξ] for g = w[o][c] (OIHW), or, with `flip`, for g = w[c][o] rotated by 180°
-// (the kernel of the input gradient: rows of U index the layer's inputs). Rows `first` ..< `first + count` of U.
-INLINE void weights_body(const float *w, ptrdiff_t rowsU, ptrdiff_t colsU, int flip, ptrdiff_t first, ptrdiff_t count,
+/// Lanes < n of v to p.
+INLINE void store_lanes(float *p, v8 v, ptrdiff_t n) {
+    if (n == 8) { STORE(v8, p, v); return; }
+    float lanes[8];
+    memcpy(lanes, &v, sizeof lanes);
+    memcpy(p, lanes, sizeof(float) * n);
+}
+
+/// n floats from p in the first lanes, zeros in the rest.
+INLINE v8 load_lanes(const float *p, ptrdiff_t n) {
+    if (n == 8) return LOAD(v8, p);
+    float lanes[8] = {0};
+    memcpy(lanes, p, sizeof(float) * n);
+    return LOAD(v8, lanes);
+}
+
+// Weights: U[ξ][i][o] = (G g Gᵀ)[ξ] for the kernel g from input channel i to output channel o of the convolution
+// computed: w[o][i] (OIHW, w [outC, inC, 3, 3]), or with `flip` w[i][o] rotated by 180° (w [inC, outC, 3, 3]: the
+// layer's weights, seen from its input gradient). Rows `first` ..< `first + count` of U (input channels).
+INLINE void weights_body(const float *w, ptrdiff_t inC, ptrdiff_t outC, int flip, ptrdiff_t first, ptrdiff_t count,
                          float *U) {
     const float quarter = 1.0f / 4, sixth = 1.0f / 6, twelfth = 1.0f / 12, twentyfourth = 1.0f / 24;
-    const ptrdiff_t s = rowsU * colsU;
-    for (ptrdiff_t r = first; r < first + count; r++) {
-        for (ptrdiff_t c = 0; c < colsU; c++) {
-            float g[9];
-            if (flip) {
-                const float *src = w + (c * rowsU + r) * 9;
-                for (int k = 0; k < 9; k++) g[k] = src[8 - k];
-            } else {
-                memcpy(g, w + (r * colsU + c) * 9, sizeof g);
+    const ptrdiff_t s = inC * outC;
+    for (ptrdiff_t i = first; i < first + count; i++) {
+        // Eight output channels a pass, one per lane: 36 vector stores instead of 288 scalar ones (the 36 rows of U
+        // lie inC·outC floats apart, the same cache set when that is a large power of two).
+        for (ptrdiff_t o0 = 0; o0 < outC; o0 += 8) {
+            const ptrdiff_t lanes = outC - o0 < 8 ? outC - o0 : 8;
+            v8 g[9];
+            for (int k = 0; k < 9; k++) {
+                for (ptrdiff_t lane = 0; lane < 8; lane++) {
+                    const ptrdiff_t o = o0 + (lane < lanes ? lane : 0);
+                    g[k][lane] = flip ? w[(i * outC + o) * 9 + 8 - k] : w[(o * inC + i) * 9 + k];
+                }
             }
-            float t[6][3];   // G g
+            v8 t[6][3];   // G g
             for (int b = 0; b < 3; b++) {
-                const float g0 = g[b], g1 = g[3 + b], g2 = g[6 + b];
+                const v8 g0 = g[b], g1 = g[3 + b], g2 = g[6 + b];
                 t[0][b] = g0 * quarter;
                 t[1][b] = -(g0 + g1 + g2) * sixth;
                 t[2][b] = -(g0 - g1 + g2) * sixth;
@@ -64,32 +80,26 @@ INLINE void weights_body(const float *w, ptrdiff_t rowsU, ptrdiff_t colsU, int f
                 t[4][b] = g0 * twentyfourth - g1 * twelfth + g2 * sixth;
                 t[5][b] = g2;
             }
-            float *u = U + r * colsU + c;
+            float *u = U + i * outC + o0;
             for (int a = 0; a < 6; a++, u += 6 * s) {   // (G g) Gᵀ
-                const float g0 = t[a][0], g1 = t[a][1], g2 = t[a][2];
-                u[0] = g0 * quarter;
-                u[s] = -(g0 + g1 + g2) * sixth;
-                u[2 * s] = -(g0 - g1 + g2) * sixth;
-                u[3 * s] = g0 * twentyfourth + g1 * twelfth + g2 * sixth;
-                u[4 * s] = g0 * twentyfourth - g1 * twelfth + g2 * sixth;
-                u[5 * s] = g2;
+                const v8 g0 = t[a][0], g1 = t[a][1], g2 = t[a][2];
+                store_lanes(u, g0 * quarter, lanes);
+                store_lanes(u + s, -(g0 + g1 + g2) * sixth, lanes);
+                store_lanes(u + 2 * s, -(g0 - g1 + g2) * sixth, lanes);
+                store_lanes(u + 3 * s, g0 * twentyfourth + g1 * twelfth + g2 * sixth, lanes);
+                store_lanes(u + 4 * s, g0 * twentyfourth - g1 * twelfth + g2 * sixth, lanes);
+                store_lanes(u + 5 * s, g2, lanes);
             }
         }
     }
 }
 
-// Tiles are handled in blocks of TB: per block, the 36 values of every window are first gathered into D[36][TB]
-// (scalar loads from a zero-padded copy of the channel), then both 1-D passes of the transform run over the block
-// with the tile as the inner index (contiguous, so they vectorise), and each result row goes to V with one long store.
-#define TB 64
+// Channels are handled eight at a time, one per vector lane: a block of eight channel planes is first interleaved
+// (with the zero padding) into X8[image][row][column][8], so every window value of a tile is one contiguous vector
+// load, both 1-D passes run on whole vectors, and each of the 36 results is one contiguous store into V [36, T, C].
 
-/// The tiles of a chunk of images in order (image-major, then row-major): each one's image and first row and column.
+/// The tiles of a chunk of images in order (image-major, then row-major): each one's image and tile row and column.
 typedef struct { ptrdiff_t image, ty, tx, tilesH, tilesW; } TileCursor;
-
-INLINE TileCursor tile_cursor(ptrdiff_t t, ptrdiff_t tilesH, ptrdiff_t tilesW) {
-    const ptrdiff_t perImage = tilesH * tilesW, local = t % perImage;
-    return (TileCursor){ t / perImage, local / tilesW, local % tilesW, tilesH, tilesW };
-}
 
 INLINE void tile_advance(TileCursor *c) {
     if (++c->tx < c->tilesW) return;
@@ -99,124 +109,101 @@ INLINE void tile_advance(TileCursor *c) {
     c->image++;
 }
 
-// Input: V[ξ][c][t] = (Bᵀ d B)[ξ] for the 6×6 window of channel c at rows 4ty − padTop …, columns 4tx − padLeft …
+// Input: V[ξ][t][c] = (Bᵀ d B)[ξ] for the 6×6 window of channel c at rows 4ty − padTop …, columns 4tx − padLeft …
 // (zeros outside the image) of every tile t = (image·tilesH + ty)·tilesW + tx of `count` images x [count, C, H, W].
-// `scratch`: winograd_input_scratch floats.
+// `scratch`: gb_winograd_scratch floats.
 INLINE void input_body(const float *x, ptrdiff_t count, ptrdiff_t C, ptrdiff_t H, ptrdiff_t W, ptrdiff_t padTop,
                        ptrdiff_t padLeft, ptrdiff_t tilesH, ptrdiff_t tilesW, float *V, float *scratch) {
-    const ptrdiff_t T = count * tilesH * tilesW, plane = C * T;
+    const ptrdiff_t T = count * tilesH * tilesW;
     const ptrdiff_t Hp = 4 * tilesH + 2, Wp = 4 * tilesW + 2;   // the windows' extent
-    float *padded = scratch;                                    // [count, Hp, Wp]: one channel, zeros around
-    float *D = padded + count * Hp * Wp;                        // D[k·6 + l][TB]: window values
-    float *E = D + 36 * TB;                                     // E[i·6 + l][TB]: (Bᵀ d)[i][l]
-    for (ptrdiff_t c = 0; c < C; c++) {
+    float *X8 = scratch;                                        // [count, Hp, Wp, 8]
+    for (ptrdiff_t c0 = 0; c0 < C; c0 += 8) {
+        const ptrdiff_t lanes = C - c0 < 8 ? C - c0 : 8;
+        v8 keep;   // 1 in the lanes of existing channels, 0 in the rest (which must hold zeros, not copies)
+        for (int lane = 0; lane < 8; lane++) keep[lane] = lane < lanes;
         for (ptrdiff_t n = 0; n < count; n++) {
-            const float *src = x + (n * C + c) * H * W;
             for (ptrdiff_t r = 0; r < Hp; r++) {
-                float *row = padded + (n * Hp + r) * Wp;
+                float *row = X8 + (n * Hp + r) * Wp * 8;
                 const ptrdiff_t iy = r - padTop;
-                if (iy < 0 || iy >= H) { memset(row, 0, sizeof(float) * Wp); continue; }
-                const ptrdiff_t left = padLeft < Wp ? padLeft : Wp, copied = W < Wp - left ? W : Wp - left;
-                memset(row, 0, sizeof(float) * left);
-                memcpy(row + left, src + iy * W, sizeof(float) * copied);
-                memset(row + left + copied, 0, sizeof(float) * (Wp - left - copied));
+                if (iy < 0 || iy >= H) { memset(row, 0, sizeof(float) * Wp * 8); continue; }
+                const float *src[8];   // this row of each lane's channel (missing lanes repeat the last; never stored)
+                for (ptrdiff_t lane = 0; lane < 8; lane++)
+                    src[lane] = x + ((n * C + c0 + (lane < lanes ? lane : lanes - 1)) * H + iy) * W;
+                const ptrdiff_t left = padLeft < Wp ? padLeft : Wp, right = W + left < Wp ? W + left : Wp;
+                memset(row, 0, sizeof(float) * left * 8);
+                for (ptrdiff_t p = left; p < right; p++) {
+                    const ptrdiff_t ix = p - left;
+                    const v8 column = { src[0][ix], src[1][ix], src[2][ix], src[3][ix], src[4][ix], src[5][ix], src[6][ix], src[7][ix] };
+                    STORE(v8, row + p * 8, column * keep);
+                }
+                memset(row + right * 8, 0, sizeof(float) * (Wp - right) * 8);
             }
         }
-        for (ptrdiff_t t0 = 0; t0 < T; t0 += TB) {
-            const ptrdiff_t nb = T - t0 < TB ? T - t0 : TB;
-            TileCursor tile = tile_cursor(t0, tilesH, tilesW);
-            for (ptrdiff_t q = 0; q < nb; q++, tile_advance(&tile)) {
-                const float *window = padded + (tile.image * Hp + 4 * tile.ty) * Wp + 4 * tile.tx;
-                for (int k = 0; k < 6; k++)
-                    for (int l = 0; l < 6; l++) D[(k * 6 + l) * TB + q] = window[k * Wp + l];
-            }
+        TileCursor tile = { 0, 0, 0, tilesH, tilesW };
+        for (ptrdiff_t t = 0; t < T; t++, tile_advance(&tile)) {
+            const float *window = X8 + ((tile.image * Hp + 4 * tile.ty) * Wp + 4 * tile.tx) * 8;
+            v8 e[6][6];   // e[i][l] = (Bᵀ d)[i][l]
             for (int l = 0; l < 6; l++) {
-                const float *d = D + l * TB;
-                float *e = E + l * TB;
-#define VERTICAL(T, q) do {                                                                                    \
-                    T r0, r1, r2, r3, r4, r5;                                                                  \
-                    INPUT_1D(LOAD(T, d + q), LOAD(T, d + 6 * TB + q), LOAD(T, d + 12 * TB + q), LOAD(T, d + 18 * TB + q), \
-                             LOAD(T, d + 24 * TB + q), LOAD(T, d + 30 * TB + q), r0, r1, r2, r3, r4, r5);          \
-                    STORE(T, e + q, r0); STORE(T, e + 6 * TB + q, r1); STORE(T, e + 12 * TB + q, r2);         \
-                    STORE(T, e + 18 * TB + q, r3); STORE(T, e + 24 * TB + q, r4); STORE(T, e + 30 * TB + q, r5); \
-                } while (0)
-                OVER_LANES(nb, VERTICAL);
-#undef VERTICAL
+                const float *column = window + l * 8;
+                INPUT_1D(LOAD(v8, column), LOAD(v8, column + Wp * 8), LOAD(v8, column + 2 * Wp * 8),
+                         LOAD(v8, column + 3 * Wp * 8), LOAD(v8, column + 4 * Wp * 8), LOAD(v8, column + 5 * Wp * 8),
+                         e[0][l], e[1][l], e[2][l], e[3][l], e[4][l], e[5][l]);
             }
+            float *v = V + t * C + c0;
+            const ptrdiff_t step = T * C;   // between tile positions ξ
             for (int i = 0; i < 6; i++) {
-                const float *e = E + i * 6 * TB;
-                float *v = V + (ptrdiff_t)(i * 6) * plane + c * T + t0;
-#define HORIZONTAL(T, q) do {                                                                                  \
-                    T r0, r1, r2, r3, r4, r5;                                                                  \
-                    INPUT_1D(LOAD(T, e + q), LOAD(T, e + TB + q), LOAD(T, e + 2 * TB + q), LOAD(T, e + 3 * TB + q), \
-                             LOAD(T, e + 4 * TB + q), LOAD(T, e + 5 * TB + q), r0, r1, r2, r3, r4, r5);          \
-                    STORE(T, v + q, r0); STORE(T, v + plane + q, r1); STORE(T, v + 2 * plane + q, r2);         \
-                    STORE(T, v + 3 * plane + q, r3); STORE(T, v + 4 * plane + q, r4); STORE(T, v + 5 * plane + q, r5); \
-                } while (0)
-                OVER_LANES(nb, HORIZONTAL);
-#undef HORIZONTAL
+                v8 r[6];
+                INPUT_1D(e[i][0], e[i][1], e[i][2], e[i][3], e[i][4], e[i][5], r[0], r[1], r[2], r[3], r[4], r[5]);
+                for (int j = 0; j < 6; j++) store_lanes(v + (i * 6 + j) * step, r[j], lanes);
             }
         }
     }
 }
 
 // Output: y[image][o][4ty + a][4tx + b] = (Aᵀ M A)[a][b] (+ bias[o]) for every tile t of `count` images y [count, O,
-// OH, OW], from M[ξ][o][t] (T = count·tilesH·tilesW columns); outputs past OH × OW are dropped. `scratch`: 40·TB floats.
+// OH, OW], from M[ξ][t][o] (T = count·tilesH·tilesW tiles); outputs past OH × OW are dropped. Eight output channels
+// a pass, one per lane.
 INLINE void output_body(const float *M, ptrdiff_t count, ptrdiff_t O, ptrdiff_t tilesH, ptrdiff_t tilesW,
-                        const float *bias, float *y, ptrdiff_t OH, ptrdiff_t OW, float *scratch) {
-    const ptrdiff_t T = count * tilesH * tilesW, plane = O * T;
-    float *E = scratch;                          // E[a·6 + j][TB] = (Aᵀ m)[a][j]
-    float *R = scratch + 24 * TB;                // R[a·4 + b][TB] = the output tile
-    for (ptrdiff_t o = 0; o < O; o++) {
-        const float shift = bias ? bias[o] : 0;
-        for (ptrdiff_t t0 = 0; t0 < T; t0 += TB) {
-            const ptrdiff_t nb = T - t0 < TB ? T - t0 : TB;
+                        const float *bias, float *y, ptrdiff_t OH, ptrdiff_t OW) {
+    const ptrdiff_t T = count * tilesH * tilesW, step = T * O;
+    for (ptrdiff_t o0 = 0; o0 < O; o0 += 8) {
+        const ptrdiff_t lanes = O - o0 < 8 ? O - o0 : 8;
+        const v8 shift = bias ? load_lanes(bias + o0, lanes) : (v8){0};
+        TileCursor tile = { 0, 0, 0, tilesH, tilesW };
+        for (ptrdiff_t t = 0; t < T; t++, tile_advance(&tile)) {
+            const float *m = M + t * O + o0;
+            v8 e[4][6];   // e[a][j] = (Aᵀ m)[a][j]
             for (int j = 0; j < 6; j++) {
-                const float *m = M + (ptrdiff_t)j * plane + o * T + t0;
-                float *e = E + j * TB;
-#define VERTICAL(T, q) do {                                                                                    \
-                    T y0, y1, y2, y3;                                                                          \
-                    OUTPUT_1D(LOAD(T, m + q), LOAD(T, m + 6 * plane + q), LOAD(T, m + 12 * plane + q),         \
-                              LOAD(T, m + 18 * plane + q), LOAD(T, m + 24 * plane + q), LOAD(T, m + 30 * plane + q), \
-                              y0, y1, y2, y3);                                                                 \
-                    STORE(T, e + q, y0); STORE(T, e + 6 * TB + q, y1); STORE(T, e + 12 * TB + q, y2); STORE(T, e + 18 * TB + q, y3); \
-                } while (0)
-                OVER_LANES(nb, VERTICAL);
-#undef VERTICAL
+                OUTPUT_1D(load_lanes(m + j * step, lanes), load_lanes(m + (6 + j) * step, lanes),
+                          load_lanes(m + (12 + j) * step, lanes), load_lanes(m + (18 + j) * step, lanes),
+                          load_lanes(m + (24 + j) * step, lanes), load_lanes(m + (30 + j) * step, lanes),
+                          e[0][j], e[1][j], e[2][j], e[3][j]);
             }
-            for (int a = 0; a < 4; a++) {
-                const float *e = E + a * 6 * TB;
-                float *r = R + a * 4 * TB;
-#define HORIZONTAL(T, q) do {                                                                                  \
-                    T y0, y1, y2, y3;                                                                          \
-                    OUTPUT_1D(LOAD(T, e + q), LOAD(T, e + TB + q), LOAD(T, e + 2 * TB + q), LOAD(T, e + 3 * TB + q), \
-                              LOAD(T, e + 4 * TB + q), LOAD(T, e + 5 * TB + q), y0, y1, y2, y3);                \
-                    STORE(T, r + q, y0 + shift); STORE(T, r + TB + q, y1 + shift);                             \
-                    STORE(T, r + 2 * TB + q, y2 + shift); STORE(T, r + 3 * TB + q, y3 + shift);                \
-                } while (0)
-                OVER_LANES(nb, HORIZONTAL);
-#undef HORIZONTAL
-            }
-            TileCursor tile = tile_cursor(t0, tilesH, tilesW);
-            for (ptrdiff_t q = 0; q < nb; q++, tile_advance(&tile)) {
-                const ptrdiff_t oy = 4 * tile.ty, ox = 4 * tile.tx;
-                const ptrdiff_t rows = OH - oy < 4 ? OH - oy : 4, cols = OW - ox < 4 ? OW - ox : 4;
-                float *out = y + ((tile.image * O + o) * OH + oy) * OW + ox;
-                for (ptrdiff_t a = 0; a < rows; a++)
-                    for (ptrdiff_t b = 0; b < cols; b++) out[a * OW + b] = R[(a * 4 + b) * TB + q];
+            const ptrdiff_t oy = 4 * tile.ty, ox = 4 * tile.tx;
+            const ptrdiff_t rows = OH - oy < 4 ? OH - oy : 4, cols = OW - ox < 4 ? OW - ox : 4;
+            float *out = y + ((tile.image * O + o0) * OH + oy) * OW + ox;
+            for (ptrdiff_t a = 0; a < rows; a++) {
+                v8 r[4];
+                OUTPUT_1D(e[a][0], e[a][1], e[a][2], e[a][3], e[a][4], e[a][5], r[0], r[1], r[2], r[3]);
+                float values[4][8];
+                for (int b = 0; b < 4; b++) STORE(v8, values[b], r[b] + shift);
+                for (ptrdiff_t lane = 0; lane < lanes; lane++) {
+                    float *dst = out + lane * OH * OW + a * OW;
+                    for (ptrdiff_t b = 0; b < cols; b++) dst[b] = values[b][lane];
+                }
             }
         }
     }
 }
 
-#define WEIGHTS_PARAMS const float *w, ptrdiff_t rowsU, ptrdiff_t colsU, int flip, ptrdiff_t first, ptrdiff_t count, float *U
-#define WEIGHTS_ARGS w, rowsU, colsU, flip, first, count, U
+#define WEIGHTS_PARAMS const float *w, ptrdiff_t inC, ptrdiff_t outC, int flip, ptrdiff_t first, ptrdiff_t count, float *U
+#define WEIGHTS_ARGS w, inC, outC, flip, first, count, U
 #define INPUT_PARAMS const float *x, ptrdiff_t count, ptrdiff_t C, ptrdiff_t H, ptrdiff_t W, ptrdiff_t padTop, \
                      ptrdiff_t padLeft, ptrdiff_t tilesH, ptrdiff_t tilesW, float *V, float *scratch
 #define INPUT_ARGS x, count, C, H, W, padTop, padLeft, tilesH, tilesW, V, scratch
 #define OUTPUT_PARAMS const float *M, ptrdiff_t count, ptrdiff_t O, ptrdiff_t tilesH, ptrdiff_t tilesW, \
-                      const float *bias, float *y, ptrdiff_t OH, ptrdiff_t OW, float *scratch
-#define OUTPUT_ARGS M, count, O, tilesH, tilesW, bias, y, OH, OW, scratch
+                      const float *bias, float *y, ptrdiff_t OH, ptrdiff_t OW
+#define OUTPUT_ARGS M, count, O, tilesH, tilesW, bias, y, OH, OW
 
 #define STAMP(suffix, attributes)                                                              \
     attributes static void weights_##suffix(WEIGHTS_PARAMS) { weights_body(WEIGHTS_ARGS); }    \
@@ -248,6 +235,5 @@ void gb_winograd_input(INPUT_PARAMS) { DISPATCH(input, INPUT_ARGS) }
 void gb_winograd_output(OUTPUT_PARAMS) { DISPATCH(output, OUTPUT_ARGS) }
 
 ptrdiff_t gb_winograd_scratch(ptrdiff_t count, ptrdiff_t tilesH, ptrdiff_t tilesW) {
-    const ptrdiff_t input = count * (4 * tilesH + 2) * (4 * tilesW + 2) + 72 * TB, output = 40 * TB;
-    return input > output ? input : output;
+    return count * (4 * tilesH + 2) * (4 * tilesW + 2) * 8;
 }

@@ -5,8 +5,9 @@ import CKernels
 /// 144, in 36 GEMMs on OpenBLAS, with the transforms in C (`winograd_f43.c`, built per instruction set).
 ///
 /// Shapes: x [N, C, H, W], w [O, C, 3, 3], bias [O], y [N, O, OH, OW]; tiles of 4×4 outputs, tilesH = ⌈OH/4⌉ by
-/// tilesW = ⌈OW/4⌉ an image, T of them in a chunk of images. U [36, O, C] = G w Gᵀ (once a call), V [36, C, T] =
-/// Bᵀ d B over each tile's 6×6 input window, M_ξ = U_ξ · V_ξ ([O, C]·[C, T], ξ < 36), y = Aᵀ M A per tile.
+/// tilesW = ⌈OW/4⌉ an image, T of them in a chunk of images. U [36, C, O] = G w Gᵀ (once a call), V [36, T, C] =
+/// Bᵀ d B over each tile's 6×6 input window, M_ξ = V_ξ · U_ξ ([T, C]·[C, O], ξ < 36), y = Aᵀ M A per tile. Channels
+/// are the innermost index of V and M, so the transforms work on eight channels a vector.
 /// The input gradient is the same algorithm on dy with the kernel rotated 180° and its channels swapped (padding
 /// 2 − p on each side); the weight gradient is oneDNN's direct kernel (im2col without oneDNN). Batch slices per
 /// worker as in `ConvKernels`. Rounding: ~1e-6 of the outputs' magnitude more than a direct sum (the transforms
@@ -35,7 +36,7 @@ public enum WinogradConv {
     public static func forward(x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                                y: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
         precondition(supports(g), "WinogradConv: unsupported geometry \(g)")
-        let u = transformedWeights(w, rows: g.outChannels, columns: g.inChannels, flip: false)
+        let u = transformedWeights(w, in: g.inChannels, out: g.outChannels, flip: false)
         run(x: x, u: u.pointer, bias: bias, y: y, g)
     }
 
@@ -43,7 +44,7 @@ public enum WinogradConv {
     public static func backwardData(w: UnsafePointer<Float>, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>,
                                     _ g: ConvGeometry) {
         precondition(supports(g), "WinogradConv: unsupported geometry \(g)")
-        let u = transformedWeights(w, rows: g.inChannels, columns: g.outChannels, flip: true)
+        let u = transformedWeights(w, in: g.outChannels, out: g.inChannels, flip: true)
         run(x: dy, u: u.pointer, bias: nil, y: dx, dataGeometry(g))
     }
 
@@ -54,12 +55,13 @@ public enum WinogradConv {
                      padding: (2 - g.padTop, 2 - g.padBottom, 2 - g.padLeft, 2 - g.padRight))
     }
 
-    /// U [36, rows, columns], its rows split across workers.
-    static func transformedWeights(_ w: UnsafePointer<Float>, rows: Int, columns: Int, flip: Bool) -> Tensor {
-        let u = Tensor(uninitialized: [36, rows, columns])
+    /// U [36, in, out] for the convolution from `in` to `out` channels: from w [out, in, 3, 3], or with `flip` from
+    /// w [in, out, 3, 3] rotated 180° (the input gradient's view of a layer's weights). Input channels split across workers.
+    static func transformedWeights(_ w: UnsafePointer<Float>, in inC: Int, out outC: Int, flip: Bool) -> Tensor {
+        let u = Tensor(uninitialized: [36, inC, outC])
         let (wp, up) = (UncheckedSendable(w), UncheckedSendable(u.pointer))
-        parallelFor(rows, minPerThread: Swift.max(1, 4096 / Swift.max(columns, 1))) { r in
-            gb_winograd_weights(wp.value, rows, columns, flip ? 1 : 0, r.lowerBound, r.count, up.value)
+        parallelFor(inC, minPerThread: Swift.max(1, 4096 / Swift.max(outC, 1))) { r in
+            gb_winograd_weights(wp.value, inC, outC, flip ? 1 : 0, r.lowerBound, r.count, up.value)
         }
         return u
     }
@@ -73,7 +75,7 @@ public enum WinogradConv {
         let tiles = tilesH * tilesW
         ConvKernels.forEachSlice(g.batch) { _, slice in
             let chunk = Swift.max(1, Swift.min(slice.count, chunkTiles / tiles))
-            let v = Tensor(uninitialized: [36, C, chunk * tiles]), m = Tensor(uninitialized: [36, O, chunk * tiles])
+            let v = Tensor(uninitialized: [36, chunk * tiles, C]), m = Tensor(uninitialized: [36, chunk * tiles, O])
             let scratch = Tensor(uninitialized: [gb_winograd_scratch(chunk, tilesH, tilesW)])
             var first = slice.lowerBound
             while first < slice.upperBound {
@@ -81,11 +83,10 @@ public enum WinogradConv {
                 gb_winograd_input(x + first * inImage, count, C, g.height, g.width, g.padTop, g.padLeft, tilesH, tilesW,
                                   v.pointer, scratch.pointer)
                 for xi in 0..<36 {
-                    GEMM.sgemm(m: O, n: t, k: C, a: u + xi * O * C, lda: C, b: v.pointer + xi * C * t, ldb: t,
-                               c: m.pointer + xi * O * t, ldc: t)
+                    GEMM.sgemm(m: t, n: O, k: C, a: v.pointer + xi * t * C, lda: C, b: u + xi * C * O, ldb: O,
+                               c: m.pointer + xi * t * O, ldc: O)
                 }
-                gb_winograd_output(m.pointer, count, O, tilesH, tilesW, bias, y + first * outImage, g.outHeight, g.outWidth,
-                                   scratch.pointer)
+                gb_winograd_output(m.pointer, count, O, tilesH, tilesW, bias, y + first * outImage, g.outHeight, g.outWidth)
                 first += count
             }
         }

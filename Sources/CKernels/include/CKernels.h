@@ -26,16 +26,16 @@ void gb_depthwise_gather(float *out, ptrdiff_t ldo, ptrdiff_t rows, ptrdiff_t co
                          float initial, const GBTap *taps, ptrdiff_t n);
 
 /// Winograd F(4×4, 3×3) transforms (winograd_f43.c; shapes in WinogradConv.swift). Weights: rows `first ..< first +
-/// count` of U [36, rowsU, colsU] from w [rowsU, colsU, 3, 3], or with `flip` from w [colsU, rowsU, 3, 3] rotated 180°.
-void gb_winograd_weights(const float *w, ptrdiff_t rowsU, ptrdiff_t colsU, int flip, ptrdiff_t first, ptrdiff_t count,
+/// count` of U [36, inC, outC] from w [outC, inC, 3, 3], or with `flip` from w [inC, outC, 3, 3] rotated 180°.
+void gb_winograd_weights(const float *w, ptrdiff_t inC, ptrdiff_t outC, int flip, ptrdiff_t first, ptrdiff_t count,
                          float *U);
-/// `count` images x [count, C, H, W] into V [36, C, T], T = count·tilesH·tilesW tiles (image-major, then row-major).
+/// `count` images x [count, C, H, W] into V [36, T, C], T = count·tilesH·tilesW tiles (image-major, then row-major).
 void gb_winograd_input(const float *x, ptrdiff_t count, ptrdiff_t C, ptrdiff_t H, ptrdiff_t W, ptrdiff_t padTop,
                        ptrdiff_t padLeft, ptrdiff_t tilesH, ptrdiff_t tilesW, float *V, float *scratch);
-/// M [36, O, T] into `count` images y [count, O, OH, OW] (+ bias[o] if given).
+/// M [36, T, O] into `count` images y [count, O, OH, OW] (+ bias[o] if given).
 void gb_winograd_output(const float *M, ptrdiff_t count, ptrdiff_t O, ptrdiff_t tilesH, ptrdiff_t tilesW,
-                        const float *bias, float *y, ptrdiff_t OH, ptrdiff_t OW, float *scratch);
-/// Floats of the scratch buffer either transform needs for `count` images.
+                        const float *bias, float *y, ptrdiff_t OH, ptrdiff_t OW);
+/// Floats of the scratch buffer `gb_winograd_input` needs for `count` images.
 ptrdiff_t gb_winograd_scratch(ptrdiff_t count, ptrdiff_t tilesH, ptrdiff_t tilesW);
 
 #endif
