@@ -4,9 +4,10 @@ import Foundation
 /// Convolution: the seam every convolution goes through, and its im2col + GEMM path.
 ///
 /// `path(for:)` picks a kernel per geometry: depthwise convolutions run the direct `DepthwiseConv`,
-/// unpadded 1×1 convolutions run `PointwiseConv` (GEMM on x itself), other ungrouped ones with ≥ 8 input
-/// channels oneDNN's JIT kernels (`OneDNNConv`: strided RGB stems forward only; Winograd for the 3×3 layers
-/// `OneDNNConv.prefersWinograd` names, where the CPU has the kernels), everything else im2col + GEMM below.
+/// unpadded 1×1 convolutions run `PointwiseConv` (GEMM on x itself), the 3×3 layers `OneDNNConv.prefersWinograd`
+/// names run Winograd — oneDNN's where the CPU has its kernels (AVX-512), the own `WinogradConv` elsewhere —, other
+/// ungrouped ones with ≥ 8 input channels oneDNN's direct JIT kernels (`OneDNNConv`: strided RGB stems forward
+/// only), everything else im2col + GEMM below.
 /// `fastPaths = false` forces im2col for every geometry, `oneDNN = false` (or `GROW_ONEDNN=0`) only turns oneDNN
 /// off, `winograd = false` (`GROW_WINOGRAD=0`) only Winograd.
 ///
@@ -29,7 +30,7 @@ public enum ConvKernels {
     /// When false, geometries oneDNN would run take im2col (benchmarks compare the two).
     nonisolated(unsafe) public static var oneDNN = ProcessInfo.processInfo.environment["GROW_ONEDNN"] != "0"
 
-    /// When false, oneDNN runs every convolution direct (no Winograd; see `OneDNNConv.prefersWinograd`).
+    /// When false, no convolution runs Winograd (oneDNN's or `WinogradConv`; see `OneDNNConv.prefersWinograd`).
     nonisolated(unsafe) public static var winograd = ProcessInfo.processInfo.environment["GROW_WINOGRAD"] != "0"
 
     /// The kernel `forward` uses for `g`.

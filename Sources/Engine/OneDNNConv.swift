@@ -29,8 +29,8 @@ enum OneDNNConv {
     /// The plan of one slice geometry, built on first use.
     static func plan(_ g: ConvGeometry) -> OneDNNPlan { PlanCache.shared.plan(g, winograd: prefersWinograd(g)) }
 
-    /// 3×3, stride 1, undilated, outputs of at least 7×7, up to 256×256 channels: there oneDNN's Winograd F(4,3) kernels
-    /// (AVX-512; elsewhere oneDNN has none and the plan stays direct) do fewer multiplies. Measured, AMD EPYC AVX-512,
+    /// 3×3, stride 1, undilated, outputs of at least 7×7, up to 256×256 channels: there Winograd F(4,3) does fewer
+    /// multiplies — oneDNN's kernels where it has them (AVX-512), the own `WinogradConv` elsewhere. Measured, AMD EPYC AVX-512,
     /// 2 threads, forward / backward ms: ResNet-18 64 px layer1 blocks (16×16) 6.3 / 12.4 → 3.6 / 7.3, layer2 (8×8)
     /// 5.3 / 11.3 → 3.8 / 7.9, MiniAlexNet's conv3 (7×7) 2.1 / 5.2 → 2.0 / 3.4; but layer3 (4×4) 4.7 / 12.4 → 6.2 / 14.8
     /// and layer4 (2×2, three quarters of each 4×4 output tile wasted) twice as slow. The kernels' scratch holds the

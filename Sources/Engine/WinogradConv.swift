@@ -11,7 +11,9 @@ import CKernels
 /// The input gradient is the same algorithm on dy with the kernel rotated 180° and its channels swapped (padding
 /// 2 − p on each side); the weight gradient is oneDNN's direct kernel (im2col without oneDNN). Batch slices per
 /// worker as in `ConvKernels`. Rounding: ~1e-6 of the outputs' magnitude more than a direct sum (the transforms
-/// scale by up to 8 and divide by 24). The naive reference is `ConvReference`.
+/// scale by up to 8 and divide by 24), and an image's rounding depends on which images share its GEMMs (oneDNN's and
+/// OpenBLAS's sums both change with the matrix sizes): a given thread count repeats its bits, another batch split
+/// agrees to rounding. The naive reference is `ConvReference`.
 public enum WinogradConv {
     /// Whether this kernel runs the layers `OneDNNConv.prefersWinograd` names (by default where oneDNN runs none).
     nonisolated(unsafe) public static var replacesOneDNN = !OneDNNRuntime.usesAVX512

@@ -47,9 +47,12 @@ public struct ComparisonAnalysis: Codable, Sendable {
                 continue
             }
             let kept = try Checkpoint.load(from: url)
-            // A network left by another comparison into the same folder is not this one's run: its final accuracy tells.
+            // A network left by another comparison into the same folder is not this one's run: its training record tells
+            // (the method, depth, seed, shots and steps it was trained with, and its final accuracy — which alone can match
+            // by chance on a small test set).
             let run = results.runs.first { $0.study == "grid" && $0.variant == method.key && $0.depth == plan.depth && $0.seed == plan.seed }
-            guard let run, kept.history.last?.testAccuracy == run.top1 else {
+            guard let run, let record = kept.history.last, record.method == run.variant, record.depth == run.depth.rawValue,
+                  record.seed == run.seed, record.shots == run.shots, record.steps == run.steps, record.testAccuracy == run.top1 else {
                 notes.append("\(method.label): \(url.lastPathComponent) is not the network of this comparison's run (another configuration wrote it)")
                 continue
             }

@@ -72,7 +72,10 @@ extension CLITests {
         XCTAssertEqual(accuracyLines(two.out), accuracyLines(one.out))
         XCTAssertFalse(accuracyLines(one.out).isEmpty, one.out)
         let (diff, worst) = try worstRelativeDifference("one.safetensors", "two.safetensors")
-        XCTAssertLessThan(diff, 1e-4, "fine-tuning on 2 ranks vs 1: \(worst)")
+        // Below AVX-512 the 3×3 layers run the own Winograd kernel, whose GEMMs group the tiles of the images a rank or
+        // thread holds, so an image's forward rounds differently with another batch split too: measured 1.5e-4 there
+        // (the momentum of fc8), 2e-5 with those layers direct, 4.5e-5 with oneDNN's Winograd on AVX-512.
+        XCTAssertLessThan(diff, 3e-4, "fine-tuning on 2 ranks vs 1: \(worst)")
         let (a, b) = (try curveLosses("one.checkpoints/step-0000020.safetensors"), try curveLosses("two.checkpoints/step-0000020.safetensors"))
         XCTAssertEqual(a.count, b.count)
         XCTAssertFalse(a.isEmpty)
