@@ -13,9 +13,7 @@ typedef float v8 __attribute__((vector_size(32)));
 #define LOAD(T, p) ({ T v_; memcpy(&v_, (p), sizeof(T)); v_; })
 #define STORE(T, p, v) do { T v_ = (v); memcpy((p), &v_, sizeof(T)); } while (0)
 
-
-
-/// Bᵀd for six values d[0·s], …, d[5·s] (s = stride), into r[0…5].
+/// Bᵀd for six values d0…d5 (floats or vectors), into r0…r5.
 #define INPUT_1D(d0, d1, d2, d3, d4, d5, r0, r1, r2, r3, r4, r5) do { \
         r0 = 4 * (d0) - 5 * (d2) + (d4);                             \
         r1 = -4 * ((d1) + (d2)) + (d3) + (d4);                       \
@@ -118,15 +116,13 @@ INLINE void input_body(const float *x, ptrdiff_t count, ptrdiff_t C, ptrdiff_t H
     const ptrdiff_t Hp = 4 * tilesH + 2, Wp = 4 * tilesW + 2;   // the windows' extent
     float *X8 = scratch;                                        // [count, Hp, Wp, 8]
     for (ptrdiff_t c0 = 0; c0 < C; c0 += 8) {
-        const ptrdiff_t lanes = C - c0 < 8 ? C - c0 : 8;
-        v8 keep;   // 1 in the lanes of existing channels, 0 in the rest (which must hold zeros, not copies)
-        for (int lane = 0; lane < 8; lane++) keep[lane] = lane < lanes;
+        const ptrdiff_t lanes = C - c0 < 8 ? C - c0 : 8;   // lanes past C compute copies that are never stored
         for (ptrdiff_t n = 0; n < count; n++) {
             for (ptrdiff_t r = 0; r < Hp; r++) {
                 float *row = X8 + (n * Hp + r) * Wp * 8;
                 const ptrdiff_t iy = r - padTop;
                 if (iy < 0 || iy >= H) { memset(row, 0, sizeof(float) * Wp * 8); continue; }
-                const float *src[8];   // this row of each lane's channel (missing lanes repeat the last; never stored)
+                const float *src[8];   // this row of each lane's channel (lanes past C repeat the last)
                 for (ptrdiff_t lane = 0; lane < 8; lane++)
                     src[lane] = x + ((n * C + c0 + (lane < lanes ? lane : lanes - 1)) * H + iy) * W;
                 const ptrdiff_t left = padLeft < Wp ? padLeft : Wp, right = W + left < Wp ? W + left : Wp;
@@ -134,7 +130,7 @@ INLINE void input_body(const float *x, ptrdiff_t count, ptrdiff_t C, ptrdiff_t H
                 for (ptrdiff_t p = left; p < right; p++) {
                     const ptrdiff_t ix = p - left;
                     const v8 column = { src[0][ix], src[1][ix], src[2][ix], src[3][ix], src[4][ix], src[5][ix], src[6][ix], src[7][ix] };
-                    STORE(v8, row + p * 8, column * keep);
+                    STORE(v8, row + p * 8, column);
                 }
                 memset(row + right * 8, 0, sizeof(float) * (Wp - right) * 8);
             }
