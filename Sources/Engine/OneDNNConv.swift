@@ -30,8 +30,8 @@ enum OneDNNConv {
     static func plan(_ g: ConvGeometry) -> OneDNNPlan { PlanCache.shared.plan(g, winograd: prefersWinograd(g)) }
 
     /// 3×3, stride 1, undilated, outputs of at least 7×7, up to 256×256 channels: there Winograd F(4,3) does fewer
-    /// multiplies — oneDNN's kernels where it has them (AVX-512), the own `WinogradConv` elsewhere. Measured, AMD EPYC AVX-512,
-    /// 2 threads, forward / backward ms: ResNet-18 64 px layer1 blocks (16×16) 6.3 / 12.4 → 3.6 / 7.3, layer2 (8×8)
+    /// multiplies — oneDNN's kernels where it has them (AVX-512), the own `WinogradConv` elsewhere. Measured for oneDNN's,
+    /// AMD EPYC AVX-512, 2 threads, forward / backward ms: ResNet-18 64 px layer1 blocks (16×16) 6.3 / 12.4 → 3.6 / 7.3, layer2 (8×8)
     /// 5.3 / 11.3 → 3.8 / 7.9, MiniAlexNet's conv3 (7×7) 2.1 / 5.2 → 2.0 / 3.4; but layer3 (4×4) 4.7 / 12.4 → 6.2 / 14.8
     /// and layer4 (2×2, three quarters of each 4×4 output tile wasted) twice as slow. The kernels' scratch holds the
     /// weights transformed to 6×6 tiles (4× the weights) once forward and twice backward, 88 MB a worker at 512×512,
@@ -84,13 +84,13 @@ enum OneDNNConv {
             sg.outChannels = Swift.min(g.outChannels, share.upperBound * outputChannelBlock) - first
             let plan = PlanCache.shared.plan(sg, winograd: prefersWinograd(g), outputTensorChannels: g.outChannels)
             let zeroBias = bias == nil ? Tensor(zeros: [sg.outChannels]) : nil
+            let shareBias = UnsafeMutablePointer(mutating: bias.map { $0 + first } ?? UnsafePointer(zeroBias!.pointer))
             let run = OneDNNRun(plan)
             let src = run.staged(plan.src, x)
             let wts = run.staged(plan.weights, w + first * g.patchSize)
             let dst = run.output(plan.dst, y + first * plane)
             run.execute(plan.forward, [(DNNLArg.src, plan.src.desc, src), (DNNLArg.weights, plan.weights.desc, wts),
-                                       (DNNLArg.bias, plan.bias, UnsafeMutablePointer(mutating: bias.map { $0 + first } ?? UnsafePointer(zeroBias!.pointer))),
-                                       (DNNLArg.dst, plan.dst.desc, dst)])
+                                       (DNNLArg.bias, plan.bias, shareBias), (DNNLArg.dst, plan.dst.desc, dst)])
             run.unstage(plan.dst, dst, to: y + first * plane)
         }
     }
