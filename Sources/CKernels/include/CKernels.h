@@ -38,4 +38,9 @@ void gb_winograd_output(const float *M, ptrdiff_t count, ptrdiff_t O, ptrdiff_t 
 /// Floats of the scratch buffer `gb_winograd_input` needs for `count` images.
 ptrdiff_t gb_winograd_scratch(ptrdiff_t count, ptrdiff_t tilesH, ptrdiff_t tilesW);
 
+/// Columns j0 ..< j1 of src [rows, cols] into rows j0 ..< j1 of dst [cols, rows], adding rowBias[i] if given
+/// (transpose.c; see Transpose.swift).
+void gb_transpose_band(const float *src, ptrdiff_t rows, ptrdiff_t cols, float *dst, const float *rowBias,
+                       ptrdiff_t j0, ptrdiff_t j1);
+
 #endif
