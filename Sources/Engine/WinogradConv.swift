@@ -2,7 +2,7 @@ import CKernels
 
 /// Winograd F(4×4, 3×3) convolution for the 3×3 stride-1 layers `OneDNNConv.prefersWinograd` names, on CPUs where
 /// oneDNN has no Winograd kernel (oneDNN 2.6 has them for AVX-512 only): 36 multiplies per 4×4 output tile instead of
-/// 144, in 36 GEMMs on OpenBLAS, with the transforms in C (`winograd_f43.c`, built per instruction set).
+/// 144, in 36 GEMMs through the GEMM seam, with the transforms in C (`winograd_f43.c`, built per instruction set).
 ///
 /// Shapes: x [N, C, H, W], w [O, C, 3, 3], bias [O], y [N, O, OH, OW]; tiles of 4×4 outputs, tilesH = ⌈OH/4⌉ by
 /// tilesW = ⌈OW/4⌉ an image, T of them in a chunk of images. U [36, C, O] = G w Gᵀ (once a call), V [36, T, C] =
