@@ -53,17 +53,23 @@ enum OneDNNConv {
         ConvKernels.forEachSlice(g.batch) { _, slice in
             var sg = g
             sg.batch = slice.count
-            let plan = OneDNNConv.plan(sg)
-            let zeroBias = bias == nil ? Tensor(zeros: [g.outChannels]) : nil
-            let run = OneDNNRun(plan)
-            let src = run.staged(plan.src, x + slice.lowerBound * inImage)
-            let wts = run.staged(plan.weights, w)
-            let dst = run.output(plan.dst, y + slice.lowerBound * outImage)
-            run.execute(plan.forward, [(DNNLArg.src, plan.src.desc, src), (DNNLArg.weights, plan.weights.desc, wts),
-                                       (DNNLArg.bias, plan.bias, UnsafeMutablePointer(mutating: bias ?? UnsafePointer(zeroBias!.pointer))),
-                                       (DNNLArg.dst, plan.dst.desc, dst)])
-            run.unstage(plan.dst, dst, to: y + slice.lowerBound * outImage)
+            runForward(OneDNNConv.plan(sg), x: x + slice.lowerBound * inImage, w: w, bias: bias,
+                       y: y + slice.lowerBound * outImage, outChannels: g.outChannels)
         }
+    }
+
+    /// One forward primitive call: x, w, bias (zeros when nil) and y as the plan's plain operands.
+    private static func runForward(_ plan: OneDNNPlan, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
+                                   bias: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>, outChannels: Int) {
+        let zeroBias = bias == nil ? Tensor(zeros: [outChannels]) : nil
+        let run = OneDNNRun(plan)
+        let src = run.staged(plan.src, x)
+        let wts = run.staged(plan.weights, w)
+        let dst = run.output(plan.dst, y)
+        run.execute(plan.forward, [(DNNLArg.src, plan.src.desc, src), (DNNLArg.weights, plan.weights.desc, wts),
+                                   (DNNLArg.bias, plan.bias, UnsafeMutablePointer(mutating: bias ?? UnsafePointer(zeroBias!.pointer))),
+                                   (DNNLArg.dst, plan.dst.desc, dst)])
+        run.unstage(plan.dst, dst, to: y)
     }
 
     /// Output channels of a worker's share in `forwardByOutputChannels`: a multiple of oneDNN's widest channel block.
@@ -82,16 +88,9 @@ enum OneDNNConv {
             let first = share.lowerBound * outputChannelBlock
             var sg = g
             sg.outChannels = Swift.min(g.outChannels, share.upperBound * outputChannelBlock) - first
-            let plan = PlanCache.shared.plan(sg, winograd: prefersWinograd(g), outputTensorChannels: g.outChannels)
-            let zeroBias = bias == nil ? Tensor(zeros: [sg.outChannels]) : nil
-            let shareBias = UnsafeMutablePointer(mutating: bias.map { $0 + first } ?? UnsafePointer(zeroBias!.pointer))
-            let run = OneDNNRun(plan)
-            let src = run.staged(plan.src, x)
-            let wts = run.staged(plan.weights, w + first * g.patchSize)
-            let dst = run.output(plan.dst, y + first * plane)
-            run.execute(plan.forward, [(DNNLArg.src, plan.src.desc, src), (DNNLArg.weights, plan.weights.desc, wts),
-                                       (DNNLArg.bias, plan.bias, shareBias), (DNNLArg.dst, plan.dst.desc, dst)])
-            run.unstage(plan.dst, dst, to: y + first * plane)
+            runForward(PlanCache.shared.plan(sg, winograd: prefersWinograd(g), outputTensorChannels: g.outChannels),
+                       x: x, w: w + first * g.patchSize, bias: bias.map { $0 + first }, y: y + first * plane,
+                       outChannels: sg.outChannels)
         }
     }
 
