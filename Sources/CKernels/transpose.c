@@ -1,20 +1,14 @@
 // Matrix transpose (see Transpose.swift), one copy per instruction set: 8×8 blocks through eight vector loads,
 // three rounds of shuffles and eight vector stores, instead of one strided scalar load per element.
 // Shapes: src [rows, cols] (row stride cols) → dst [cols, rows], dst[j][i] = src[i][j] + rowBias[i].
-#include <string.h>
-#include "CKernels.h"
+#include "per_isa.h"
 
-#define INLINE static inline __attribute__((always_inline))
-
-typedef float v8 __attribute__((vector_size(32)));
-#define LOAD(p) ({ v8 v_; memcpy(&v_, (p), sizeof(v8)); v_; })
-#define STORE(p, v) do { v8 v_ = (v); memcpy((p), &v_, sizeof(v8)); } while (0)
 #define SHUFFLE(a, b, ...) __builtin_shufflevector(a, b, __VA_ARGS__)
 
 /// dst[j0 + k][i0 …] = src[i0 …][j0 + k] + bias, for the 8×8 block at (i0, j0).
 INLINE void block8(const float *src, ptrdiff_t cols, float *dst, ptrdiff_t rows, v8 bias) {
     v8 r[8], t[8], u[8];
-    for (int k = 0; k < 8; k++) r[k] = LOAD(src + k * cols);
+    for (int k = 0; k < 8; k++) r[k] = LOAD(v8, src + k * cols);
     for (int k = 0; k < 8; k += 2) {   // pairs of rows interleaved
         t[k] = SHUFFLE(r[k], r[k + 1], 0, 8, 1, 9, 4, 12, 5, 13);
         t[k + 1] = SHUFFLE(r[k], r[k + 1], 2, 10, 3, 11, 6, 14, 7, 15);
@@ -26,8 +20,8 @@ INLINE void block8(const float *src, ptrdiff_t cols, float *dst, ptrdiff_t rows,
         u[k + 3] = SHUFFLE(t[k + 1], t[k + 3], 2, 3, 10, 11, 6, 7, 14, 15);
     }
     for (int c = 0; c < 4; c++) {      // halves of the two quadruples: columns c and c + 4 of all eight rows
-        STORE(dst + c * rows, SHUFFLE(u[c], u[c + 4], 0, 1, 2, 3, 8, 9, 10, 11) + bias);
-        STORE(dst + (c + 4) * rows, SHUFFLE(u[c], u[c + 4], 4, 5, 6, 7, 12, 13, 14, 15) + bias);
+        STORE(v8, dst + c * rows, SHUFFLE(u[c], u[c + 4], 0, 1, 2, 3, 8, 9, 10, 11) + bias);
+        STORE(v8, dst + (c + 4) * rows, SHUFFLE(u[c], u[c + 4], 4, 5, 6, 7, 12, 13, 14, 15) + bias);
     }
 }
 
@@ -36,7 +30,7 @@ INLINE void band_body(const float *src, ptrdiff_t rows, ptrdiff_t cols, float *d
                       ptrdiff_t j0, ptrdiff_t j1) {
     const ptrdiff_t fullRows = rows / 8 * 8, fullEnd = j0 + (j1 - j0) / 8 * 8;
     for (ptrdiff_t i0 = 0; i0 < fullRows; i0 += 8) {
-        const v8 bias = rowBias ? LOAD(rowBias + i0) : (v8){0};
+        const v8 bias = rowBias ? LOAD(v8, rowBias + i0) : (v8){0};
         for (ptrdiff_t j = j0; j < fullEnd; j += 8) block8(src + i0 * cols + j, cols, dst + j * rows + i0, rows, bias);
     }
     for (ptrdiff_t j = j0; j < j1; j++) {
@@ -48,19 +42,4 @@ INLINE void band_body(const float *src, ptrdiff_t rows, ptrdiff_t cols, float *d
 #define BAND_PARAMS const float *src, ptrdiff_t rows, ptrdiff_t cols, float *dst, const float *rowBias, ptrdiff_t j0, ptrdiff_t j1
 #define BAND_ARGS src, rows, cols, dst, rowBias, j0, j1
 
-static void band_baseline(BAND_PARAMS) { band_body(BAND_ARGS); }
-#if defined(__x86_64__)
-__attribute__((target("avx512f,avx512vl,avx2,fma"))) static void band_avx512(BAND_PARAMS) { band_body(BAND_ARGS); }
-__attribute__((target("avx2,fma"))) static void band_avx2(BAND_PARAMS) { band_body(BAND_ARGS); }
-#else
-#define band_avx512 band_baseline
-#define band_avx2 band_baseline
-#endif
-
-void gb_transpose_band(BAND_PARAMS) {
-    switch (gb_isa_current()) {
-    case GB_ISA_AVX512: band_avx512(BAND_ARGS); break;
-    case GB_ISA_AVX2: band_avx2(BAND_ARGS); break;
-    default: band_baseline(BAND_ARGS); break;
-    }
-}
+GB_PER_ISA(gb_transpose_band, band_body, BAND_PARAMS, BAND_ARGS)

@@ -3,15 +3,7 @@
 // (Lavin & Gray 2016, interpolation points 0, ±1, ±2, ∞). The 36 products of a tile position ξ = 6i + j are
 // independent, so over all tiles and channels they are 36 GEMMs, which the caller runs; these loops do the rest.
 // Layouts: U [36, inC, outC], V [36, T, C], M [36, T, O] (T tiles), so the GEMMs are M_ξ = V_ξ · U_ξ.
-#include <stdlib.h>
-#include <string.h>
-#include "CKernels.h"
-
-#define INLINE static inline __attribute__((always_inline))
-
-typedef float v8 __attribute__((vector_size(32)));
-#define LOAD(T, p) ({ T v_; memcpy(&v_, (p), sizeof(T)); v_; })
-#define STORE(T, p, v) do { T v_ = (v); memcpy((p), &v_, sizeof(T)); } while (0)
+#include "per_isa.h"
 
 /// Bᵀd for six values d0…d5 (floats or vectors), into r0…r5.
 #define INPUT_1D(d0, d1, d2, d3, d4, d5, r0, r1, r2, r3, r4, r5) do { \
@@ -201,34 +193,9 @@ INLINE void output_body(const float *M, ptrdiff_t count, ptrdiff_t O, ptrdiff_t 
                       const float *bias, float *y, ptrdiff_t OH, ptrdiff_t OW
 #define OUTPUT_ARGS M, count, O, tilesH, tilesW, bias, y, OH, OW
 
-#define STAMP(suffix, attributes)                                                              \
-    attributes static void weights_##suffix(WEIGHTS_PARAMS) { weights_body(WEIGHTS_ARGS); }    \
-    attributes static void input_##suffix(INPUT_PARAMS) { input_body(INPUT_ARGS); }           \
-    attributes static void output_##suffix(OUTPUT_PARAMS) { output_body(OUTPUT_ARGS); }
-
-STAMP(baseline, )
-#if defined(__x86_64__)
-STAMP(avx512, __attribute__((target("avx512f,avx512vl,avx2,fma"))))
-STAMP(avx2, __attribute__((target("avx2,fma"))))
-#else
-#define weights_avx512 weights_baseline
-#define weights_avx2 weights_baseline
-#define input_avx512 input_baseline
-#define input_avx2 input_baseline
-#define output_avx512 output_baseline
-#define output_avx2 output_baseline
-#endif
-
-#define DISPATCH(name, args)                                \
-    switch (gb_isa_current()) {                             \
-    case GB_ISA_AVX512: name##_avx512(args); break;         \
-    case GB_ISA_AVX2: name##_avx2(args); break;             \
-    default: name##_baseline(args); break;                  \
-    }
-
-void gb_winograd_weights(WEIGHTS_PARAMS) { DISPATCH(weights, WEIGHTS_ARGS) }
-void gb_winograd_input(INPUT_PARAMS) { DISPATCH(input, INPUT_ARGS) }
-void gb_winograd_output(OUTPUT_PARAMS) { DISPATCH(output, OUTPUT_ARGS) }
+GB_PER_ISA(gb_winograd_weights, weights_body, WEIGHTS_PARAMS, WEIGHTS_ARGS)
+GB_PER_ISA(gb_winograd_input, input_body, INPUT_PARAMS, INPUT_ARGS)
+GB_PER_ISA(gb_winograd_output, output_body, OUTPUT_PARAMS, OUTPUT_ARGS)
 
 ptrdiff_t gb_winograd_scratch(ptrdiff_t count, ptrdiff_t tilesH, ptrdiff_t tilesW) {
     return count * (4 * tilesH + 2) * (4 * tilesW + 2) * 8;
