@@ -100,7 +100,9 @@ public final class Residual: Layer {
     public let after: Layer?
     public let shortcutName: String
     public let inlineBody: Bool
-    public var isTraining = true
+    /// Passed to the body as well: with an inlined body, `setTraining` walks the body's layers but not the body
+    /// itself, whose own flag decides whether it runs its evaluation-mode fusions.
+    public var isTraining = true { didSet { body.isTraining = isTraining } }
     public var needsInputGradient = true {
         didSet { body.needsInputGradient = needsInputGradient; shortcut?.needsInputGradient = needsInputGradient }
     }

@@ -49,6 +49,19 @@ final class ConvBatchNormInferenceTests: XCTestCase {
         }
     }
 
+    /// A residual block with an inlined body (ResNet, EfficientNet) lists the body's layers as its children, so
+    /// `setTraining` must reach the body's own flag too, or the body never runs its evaluation-mode fusion.
+    func testEvaluationModeReachesAnInlinedResidualBody() {
+        var rng = RNG(seed: 2)
+        let body = Sequential([Conv2d(4, 4, kernel: 3, padding: .symmetric(1), rng: &rng), BatchNorm(4), ReLU()])
+        let net = Sequential([Residual(body: body, inlineBody: true)])
+        net.setTraining(false)
+        XCTAssertFalse(body.isTraining)
+        XCTAssertTrue(body.layers.allSatisfy { !$0.1.isTraining })
+        net.setTraining(true)
+        XCTAssertTrue(body.isTraining)
+    }
+
     /// Training mode, or a batch norm left in training mode, runs the layers as they are.
     func testNoFusionOutsideEvaluation() {
         var rng = RNG(seed: 1)
