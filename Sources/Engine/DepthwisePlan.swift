@@ -1,3 +1,5 @@
+import CKernels
+
 /// The layout arithmetic of `DepthwiseConv` for one geometry, worked out once per call, and the plane copies.
 ///
 /// Forward side: an input plane is zero-padded (padTop/Bottom/Left/Right) and split into its sH·sW
@@ -60,6 +62,12 @@ struct DepthwisePlan {
             let row = iy + g.padTop, src = x + iy * W
             let rowBase = out + (row % sH) * sW * phaseSize + (row / sH) * wq
             if sW == 1 { (rowBase + g.padLeft).update(from: src, count: W); continue }
+            if sW == 2 {   // even source columns land in phase column padLeft mod 2, odd ones in the other
+                let (evenColumn, oddColumn) = (g.padLeft, g.padLeft + 1)
+                gb_deinterleave2(src, W, rowBase + (evenColumn % 2) * phaseSize + evenColumn / 2,
+                                 rowBase + (oddColumn % 2) * phaseSize + oddColumn / 2)
+                continue
+            }
             for b in 0..<sW {   // phase column b holds padded columns j·sW + b
                 let ix0 = ((b - g.padLeft) % sW + sW) % sW
                 let dst = rowBase + b * phaseSize + (ix0 + g.padLeft) / sW

@@ -1,5 +1,6 @@
 import XCTest
 @testable import Engine
+import CKernels
 
 /// The direct depthwise kernel against the seven-loop reference (forward, dx, dw, dbias).
 final class DepthwiseConvTests: XCTestCase {
@@ -35,6 +36,11 @@ final class DepthwiseConvTests: XCTestCase {
         ConvPathCheck.same(batch: 1, channels: 2, height: 6, width: 70, kernel: 5, stride: 2),
         ConvGeometry(batch: 2, inChannels: 2, height: 7, width: 36, outChannels: 4, kernel: (3, 3), padding: (1, 3, 0, 4),
                      dilation: (2, 2), groups: 2),
+        // stride-2 rows split by the vector deinterleave: odd and even left padding, 32- and 16-wide chunks and a tail
+        ConvGeometry(batch: 1, inChannels: 2, height: 5, width: 77, outChannels: 2, kernel: (3, 3), stride: (2, 2),
+                     padding: (1, 1, 1, 1), groups: 2),
+        ConvGeometry(batch: 1, inChannels: 2, height: 6, width: 51, outChannels: 2, kernel: (3, 3), stride: (2, 2),
+                     padding: (0, 1, 0, 1), groups: 2),
         // rows of 64 or more: the 64-wide blocks, then 16, 8 and a recomputed tail
         ConvPathCheck.same(batch: 1, channels: 2, height: 5, width: 150, kernel: 3, stride: 1),
         // large enough that forward and backward split over two workers
@@ -57,6 +63,23 @@ final class DepthwiseConvTests: XCTestCase {
                     XCTAssertTrue(DepthwiseConv.supports(g), "#\(i) \(g) should be depthwise")
                     direct.check(g, seed: UInt64(100 + i), "depthwise #\(i) \(isa)")
                 }
+            }
+        }
+    }
+
+    /// The stride-2 row split against the strided scalar copy, at every length around its 32- and 16-wide chunks.
+    func testDeinterleaveMatchesNaive() {
+        defer { CPUKernels.current = CPUKernels.supported }
+        var rng = RNG(seed: 5)
+        let src = (0..<80).map { _ in rng.normal() }
+        for isa in CPUKernels.ISA.allCases where isa <= CPUKernels.supported {
+            CPUKernels.current = isa
+            for n in 0...src.count {
+                var even = [Float](repeating: .nan, count: 41), odd = even
+                gb_deinterleave2(src, n, &even, &odd)
+                XCTAssertEqual(Array(even[..<((n + 1) / 2)]), stride(from: 0, to: n, by: 2).map { src[$0] }, "n \(n) \(isa)")
+                XCTAssertEqual(Array(odd[..<(n / 2)]), stride(from: 1, to: n, by: 2).map { src[$0] }, "n \(n) \(isa)")
+                XCTAssertTrue(even[((n + 1) / 2)...].allSatisfy(\.isNaN) && odd[(n / 2)...].allSatisfy(\.isNaN), "wrote past the end: n \(n) \(isa)")
             }
         }
     }

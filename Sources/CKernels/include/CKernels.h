@@ -25,6 +25,9 @@ void gb_isa_select(GBISA isa);
 void gb_depthwise_gather(float *out, ptrdiff_t ldo, ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t ldi,
                          float initial, const GBTap *taps, ptrdiff_t n);
 
+/// even[j] = src[2j] for 2j < n, odd[j] = src[2j + 1] for 2j + 1 < n (deinterleave.c: a row's stride-2 phases).
+void gb_deinterleave2(const float *src, ptrdiff_t n, float *even, float *odd);
+
 /// Winograd F(4×4, 3×3) transforms (winograd_f43.c; shapes in WinogradConv.swift). Weights: rows `first ..< first +
 /// count` of U [36, inC, outC] from w [outC, inC, 3, 3], or with `flip` from w [inC, outC, 3, 3] rotated 180°.
 void gb_winograd_weights(const float *w, ptrdiff_t inC, ptrdiff_t outC, int flip, ptrdiff_t first, ptrdiff_t count,
