@@ -14,6 +14,9 @@ typedef float v16 __attribute__((vector_size(64)));
 #define LOAD(T, p) ({ T v_; memcpy(&v_, (p), sizeof(T)); v_; })
 #define STORE(T, p, v) do { T v_ = (v); memcpy((p), &v_, sizeof(T)); } while (0)
 
+/// `GBReLU` on a vector or a scalar: maxnum sends NaN to 0, as NN's ReLU does.
+#define RELU_CAP(v, zero, cap) __builtin_elementwise_min(__builtin_elementwise_max((v), (zero)), (cap))
+
 #if defined(__x86_64__)
 #define GB_TARGET_AVX512 __attribute__((target("avx512f,avx512vl,avx2,fma")))
 #define GB_TARGET_AVX2 __attribute__((target("avx2,fma")))

@@ -69,17 +69,20 @@ public enum ConvKernels {
     /// Multiply-adds of one forward pass (each of backward's input and weight gradients costs the same).
     public static func multiplyAdds(_ g: ConvGeometry) -> Int { g.batch * g.outChannels * g.outHeight * g.outWidth * g.patchSize }
 
-    /// y = conv(x, w) + bias.
+    /// y = relu(conv(x, w) + bias) (no activation without `relu`): the depthwise and 1×1 kernels apply it as they
+    /// store, the others in one pass after.
     public static func forward(x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                               y: UnsafeMutablePointer<Float>, _ g: ConvGeometry, columns: UnsafeMutablePointer<Float>? = nil) {
+                               y: UnsafeMutablePointer<Float>, _ g: ConvGeometry, columns: UnsafeMutablePointer<Float>? = nil,
+                               relu: FusedReLU? = nil) {
         FLOPCounter.add(multiplyAdds: multiplyAdds(g))
         switch path(for: g) {
-        case .depthwise: DepthwiseConv.forward(x: x, w: w, bias: bias, y: y, g)
-        case .pointwise: PointwiseConv.forward(x: x, w: w, bias: bias, y: y, g)
+        case .depthwise: return DepthwiseConv.forward(x: x, w: w, bias: bias, y: y, g, relu: relu)
+        case .pointwise: return PointwiseConv.forward(x: x, w: w, bias: bias, y: y, g, relu: relu)
         case .onednn: OneDNNConv.forward(x: x, w: w, bias: bias, y: y, g)
         case .winograd: WinogradConv.forward(x: x, w: w, bias: bias, y: y, g)
         case .im2col: slicedForward(x: x, w: w, bias: bias, y: y, g, columns: columns)
         }
+        if let relu { FusedReLU.apply(relu, to: y, rows: g.batch * g.outChannels, cols: g.outHeight * g.outWidth) }
     }
 
     /// Gradients of `forward`: dx is overwritten (skip with nil), dw and dbias are accumulated (skip with

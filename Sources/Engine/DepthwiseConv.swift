@@ -20,10 +20,10 @@ public enum DepthwiseConv {
     /// Multiply-adds below which a worker is not worth dispatching (dispatch costs ~10 µs).
     static let minWorkPerThread = 1 << 17
 
-    /// y = depthwise(x, w) + bias.
+    /// y = relu(depthwise(x, w) + bias), the activation applied as the kernel stores (none without `relu`).
     // x: [N,C,H,W], w: [C·m,1,kH,kW], bias: [C·m], y: [N,C·m,OH,OW]
     public static func forward(x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                               y: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
+                               y: UnsafeMutablePointer<Float>, _ g: ConvGeometry, relu: FusedReLU? = nil) {
         let plan = DepthwisePlan(g)
         let (C, HW, OH, OW, m, kk) = (g.inChannels, g.height * g.width, g.outHeight, g.outWidth, plan.m, plan.kk)
         let phases = g.strideH * g.strideW
@@ -31,7 +31,7 @@ public enum DepthwiseConv {
             let input = DepthwisePlan.zeroed(phases * plan.phaseSize)
             let grid = plan.flat ? DepthwisePlan.zeroed(OH * plan.wq) : nil
             defer { input.deallocate(); grid?.deallocate() }
-            withUnsafeTemporaryAllocation(of: Tap.self, capacity: kk) { buffer in
+            FusedReLU.withKernelForm(relu) { relu in withUnsafeTemporaryAllocation(of: Tap.self, capacity: kk) { buffer in
                 let taps = buffer.baseAddress!
                 for p in planes {   // p = n·C + c
                     plan.splitInput(x + p * HW, input)
@@ -42,14 +42,14 @@ public enum DepthwiseConv {
                         }
                         let b = bias?[o] ?? 0
                         if let grid {
-                            DepthwiseRows.gather(grid, ldo: 0, rows: 1, cols: OH * plan.wq, ldi: 0, initial: b, taps, kk)
+                            DepthwiseRows.gather(grid, ldo: 0, rows: 1, cols: OH * plan.wq, ldi: 0, initial: b, taps, kk, relu: relu)
                             plan.copyRows(grid, ld: plan.wq, into: yo, ld: OW, rows: OH, cols: OW)
                         } else {
-                            DepthwiseRows.gather(yo, ldo: OW, rows: OH, cols: OW, ldi: plan.wq, initial: b, taps, kk)
+                            DepthwiseRows.gather(yo, ldo: OW, rows: OH, cols: OW, ldi: plan.wq, initial: b, taps, kk, relu: relu)
                         }
                     }
                 }
-            }
+            } }
         }
     }
 

@@ -1,3 +1,5 @@
+import CKernels
+
 /// 1×1 convolution straight on GEMM: no im2col, no column cache.
 ///
 /// x: [N, C, H, W], w: [O, C/groups, 1, 1] (per group a [Og, Cg] matrix), bias: [O], y: [N, O, OH, OW];
@@ -24,10 +26,11 @@ public enum PointwiseConv {
 
     static func isStrided(_ g: ConvGeometry) -> Bool { g.strideH != 1 || g.strideW != 1 }
 
-    /// y = conv1×1(x, w) + bias.
+    /// y = relu(conv1×1(x, w) + bias): bias, activation (none without `relu`) and, for gathered images, the copy out of
+    /// the shared block in one pass per image.
     // x: [N,C,H,W], w: [O,C/groups,1,1], bias: [O], y: [N,O,OH,OW]
     public static func forward(x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                               y: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
+                               y: UnsafeMutablePointer<Float>, _ g: ConvGeometry, relu: FusedReLU? = nil) {
         let (C, HW, O, OHW) = (g.inChannels, g.height * g.width, g.outChannels, g.outHeight * g.outWidth)
         ConvKernels.forEachSlice(g.batch) { _, slice in
             let chunk = chunkSize(g, slice: slice.count)
@@ -42,10 +45,12 @@ public enum PointwiseConv {
                 if !direct { for b in 0..<cnt { gather(x + (b0 + b) * C * HW, g, into: xBlock!.pointer + b * OHW, ld: ld) } }
                 let (yp, ldy) = cnt == 1 ? (y + b0 * O * OHW, OHW) : (yBlock!.pointer, ld)
                 multiply(w: w, xp, ldx, yp, ldy, columns: ld, g)
-                for b in 0..<cnt {
-                    let yb = y + (b0 + b) * O * OHW
-                    if cnt > 1 { for o in 0..<O { (yb + o * OHW).update(from: yp + o * ld + b * OHW, count: OHW) } }
-                    if let bias { for o in 0..<O { let yo = yb + o * OHW, v = bias[o]; for i in 0..<OHW { yo[i] += v } } }
+                if cnt > 1 || bias != nil || relu != nil {
+                    FusedReLU.withKernelForm(relu) { relu in
+                        for b in 0..<cnt {
+                            gb_rows_bias_relu(yp + b * OHW, ldy, y + (b0 + b) * O * OHW, OHW, O, OHW, bias, relu)
+                        }
+                    }
                 }
                 b0 += cnt
             }

@@ -5,8 +5,9 @@ import Engine
 ///
 /// Shapes: x [N, C, H, W] → y [N, O, OH, OW]. Batch norm at inference is y·scale[o] + shift[o]; where the output is
 /// at least as large as the weights, that affine map is folded into a scaled copy of the weights and the bias (one pass
-/// over the weights instead of one over the output), otherwise applied in place after the convolution, together
-/// with the clamp. Results match the three layers run one by one up to float rounding of the folded weights.
+/// over the weights instead of one over the output) and the convolution applies the clamp as it stores (`FusedReLU`);
+/// otherwise both are applied in place after the convolution. Results match the three layers run one by one up to
+/// float rounding of the folded weights.
 enum ConvBatchNormInference {
     /// Whether `conv`, `bn` (and `relu`) can run fused: all in evaluation mode, channels matching.
     static func applies(_ conv: Conv2d, _ bn: BatchNorm, _ relu: ReLU?) -> Bool {
@@ -28,8 +29,8 @@ enum ConvBatchNormInference {
                 for i in 0..<perChannel { dst[i] = src[i] * s }
                 bias.pointer[o] = (convBias?[o] ?? 0) * s + affine.shift[o]
             }
-            ConvKernels.forward(x: x.pointer, w: folded.pointer, bias: bias.pointer, y: y.pointer, g)
-            if relu != nil { inPlace(y, affine: nil, relu: relu) }
+            ConvKernels.forward(x: x.pointer, w: folded.pointer, bias: bias.pointer, y: y.pointer, g,
+                                relu: relu.map { FusedReLU(cap: $0.cap ?? .infinity) })
         } else {
             ConvKernels.forward(x: x.pointer, w: weights.pointer, bias: convBias, y: y.pointer, g)
             inPlace(y, affine: affine, relu: relu)
@@ -37,25 +38,19 @@ enum ConvBatchNormInference {
         return y
     }
 
-    /// In place over y [N, O, OH, OW]: v·scale[o] + shift[o] (when `affine` is given), then `relu`'s clamp (when given).
-    static func inPlace(_ y: Tensor, affine: (scale: [Float], shift: [Float])?, relu: ReLU?) {
+    /// In place over y [N, O, OH, OW]: v·scale[o] + shift[o], then `relu`'s clamp (when given).
+    static func inPlace(_ y: Tensor, affine: (scale: [Float], shift: [Float]), relu: ReLU?) {
         let (channels, plane) = (y.shape[1], y.shape[2] * y.shape[3])
         let hi = relu?.cap ?? .infinity, clamps = relu != nil
         let yp = UncheckedSendable(y.pointer), map = UncheckedSendable(affine)
         parallelFor(y.count / Swift.max(plane, 1), minPerThread: Swift.max(1, 65_536 / Swift.max(plane, 1))) { rows in
             for row in rows {
                 let p = yp.value + row * plane
-                switch (map.value, clamps) {
-                case let ((scale, shift)?, true):
-                    let (a, b) = (scale[row % channels], shift[row % channels])
+                let (a, b) = (map.value.scale[row % channels], map.value.shift[row % channels])
+                if clamps {
                     for i in 0..<plane { p[i] = ReLU.clamp(p[i] * a + b, cap: hi) }
-                case let ((scale, shift)?, false):
-                    let (a, b) = (scale[row % channels], shift[row % channels])
+                } else {
                     for i in 0..<plane { p[i] = p[i] * a + b }
-                case (nil, true):
-                    for i in 0..<plane { p[i] = ReLU.clamp(p[i], cap: hi) }
-                case (nil, false):
-                    return
                 }
             }
         }

@@ -21,11 +21,13 @@ final class ConvBatchNormInferenceTests: XCTestCase {
     func testFusedMatchesLayerByLayer() {
         // (C, O, size, kernel, groups, bias, tail): big outputs fold the weights, big weights take the in-place pass.
         let cases: [(Int, Int, Int, Int, Int, Bool, ReLU?)] = [
-            (3, 8, 9, 3, 1, false, ReLU()),          // output ≥ weights: folded, clamp pass
-            (8, 8, 7, 3, 8, true, ReLU.six()),       // depthwise with bias, folded
+            (3, 8, 9, 3, 1, false, ReLU()),          // output ≥ weights: folded, clamped by a pass after the convolution
+            (8, 8, 7, 3, 8, true, ReLU.six()),       // depthwise with bias, folded, clamped as the kernel stores
             (16, 64, 2, 3, 1, true, ReLU()),         // weights > output: affine + clamp in place
             (32, 48, 1, 1, 1, false, nil),           // weights > output, no activation
             (6, 12, 8, 1, 1, false, nil),            // folded, no activation: no pass at all
+            (6, 12, 16, 1, 1, false, ReLU.six()),    // 1×1 folded: the GEMM path's epilogue clamps
+            (16, 24, 4, 1, 1, true, ReLU()),         // 1×1 on small images gathered into one GEMM, clamped as copied out
         ]
         for threads in [1, 2] {
             Threads.set(threads)

@@ -11,6 +11,12 @@ typedef struct {
     const float *source;
 } GBTap;
 
+/// A ReLU a kernel applies to each output as it stores it: min(max(v, 0), cap), NaN becoming 0 (as NN's `ReLU`);
+/// cap is +∞ for a plain ReLU. Kernels take a pointer to one, NULL for no activation.
+typedef struct {
+    float cap;
+} GBReLU;
+
 /// The instruction sets a kernel is built for.
 typedef enum { GB_ISA_BASELINE = 0, GB_ISA_AVX2 = 1, GB_ISA_AVX512 = 2 } GBISA;
 
@@ -20,10 +26,15 @@ GBISA gb_isa_supported(void);
 GBISA gb_isa_current(void);
 void gb_isa_select(GBISA isa);
 
-/// out[r·ldo + j] = initial + Σₜ weightₜ·sourceₜ[r·ldi + j] for r < rows, j < cols, taps in list order.
-/// Sums stay in registers across all taps (one store per output).
+/// out[r·ldo + j] = relu(initial + Σₜ weightₜ·sourceₜ[r·ldi + j]) for r < rows, j < cols, taps in list order (relu
+/// NULL: the sum itself). Sums stay in registers across all taps (one store per output).
 void gb_depthwise_gather(float *out, ptrdiff_t ldo, ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t ldi,
-                         float initial, const GBTap *taps, ptrdiff_t n);
+                         float initial, const GBTap *taps, ptrdiff_t n, const GBReLU *relu);
+
+/// dst[r·ldd + j] = relu(src[r·lds + j] + bias[r]) for r < rows, j < cols (bias NULL: 0; relu NULL: none); src may be
+/// dst (bias_relu.c: a convolution's output epilogue).
+void gb_rows_bias_relu(const float *src, ptrdiff_t lds, float *dst, ptrdiff_t ldd, ptrdiff_t rows, ptrdiff_t cols,
+                       const float *bias, const GBReLU *relu);
 
 /// even[j] = src[2j] for 2j < n, odd[j] = src[2j + 1] for 2j + 1 < n (deinterleave.c: a row's stride-2 phases).
 void gb_deinterleave2(const float *src, ptrdiff_t n, float *even, float *odd);
