@@ -1,10 +1,13 @@
+import CKernels
+
 /// Direct depthwise convolution: groups == C, one filter per channel (or m per channel: O = m·C),
 /// any kernel size, stride, dilation and explicit asymmetric padding. No im2col, no GEMM.
 ///
 /// x: [N, C, H, W], w: [C·m, 1, kH, kW], bias: [C·m], y: [N, C·m, OH, OW]; output channel o reads
 /// input channel o / m. Each input plane is copied once into a zero-padded, stride-phase-split buffer
 /// (`DepthwisePlan`); every output row is then a register-accumulated sum of kH·kW contiguous shifted
-/// rows of it (`DepthwiseRows.gather`), with no padding checks and no strided loads. Backward-data
+/// rows of it (the C gather), with no padding checks and no strided loads; the forward runs a worker's whole range of
+/// planes in C (`gb_depthwise_forward_planes`: split, gather, crop), as small planes are mostly set-up. Backward-data
 /// is the same gather from the input side over a padded dy; backward-weights are dot products of dy
 /// rows with the same shifted rows. The padding lives in the copies, so there is no separate border code.
 /// Forward is parallel over (image, input channel) planes; backward over input channels, so each
@@ -25,31 +28,21 @@ public enum DepthwiseConv {
     public static func forward(x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                                y: UnsafeMutablePointer<Float>, _ g: ConvGeometry, relu: FusedReLU? = nil) {
         let plan = DepthwisePlan(g)
-        let (C, HW, OH, OW, m, kk) = (g.inChannels, g.height * g.width, g.outHeight, g.outWidth, plan.m, plan.kk)
+        let (C, OH, OW, m, kk) = (g.inChannels, g.outHeight, g.outWidth, plan.m, plan.kk)
         let phases = g.strideH * g.strideW
+        let (yp, bp) = (UncheckedSendable(y), UncheckedSendable(bias))
         parallelFor(g.batch * C, minPerThread: Swift.max(1, minWorkPerThread / Swift.max(1, m * OH * OW * kk))) { planes in
             let input = DepthwisePlan.zeroed(phases * plan.phaseSize)
             let grid = plan.flat ? DepthwisePlan.zeroed(OH * plan.wq) : nil
             defer { input.deallocate(); grid?.deallocate() }
-            FusedReLU.withKernelForm(relu) { relu in withUnsafeTemporaryAllocation(of: Tap.self, capacity: kk) { buffer in
-                let taps = buffer.baseAddress!
-                for p in planes {   // p = n·C + c
-                    plan.splitInput(x + p * HW, input)
-                    for k in 0..<m {
-                        let o = (p % C) * m + k, yo = y + (p * m + k) * OH * OW
-                        for t in 0..<kk {
-                            taps[t] = Tap(weight: w[o * kk + t], source: input + plan.tapPhase[t] * plan.phaseSize + plan.tapOffset[t])
-                        }
-                        let b = bias?[o] ?? 0
-                        if let grid {
-                            DepthwiseRows.gather(grid, ldo: 0, rows: 1, cols: OH * plan.wq, ldi: 0, initial: b, taps, kk, relu: relu)
-                            plan.copyRows(grid, ld: plan.wq, into: yo, ld: OW, rows: OH, cols: OW)
-                        } else {
-                            DepthwiseRows.gather(yo, ldo: OW, rows: OH, cols: OW, ldi: plan.wq, initial: b, taps, kk, relu: relu)
-                        }
+            plan.withKernelPlan { kernelPlan in
+                FusedReLU.withKernelForm(relu) { relu in
+                    withUnsafeTemporaryAllocation(of: Tap.self, capacity: kk) { taps in
+                        gb_depthwise_forward_planes(kernelPlan, x, w, bp.value, yp.value, planes.lowerBound, planes.upperBound,
+                                                    input, grid, taps.baseAddress, relu)
                     }
                 }
-            } }
+            }
         }
     }
 
@@ -85,7 +78,7 @@ public enum DepthwiseConv {
                         let p = n * C + c
                         let dyc = dy + p * m * OHW   // the m output planes of input channel c, contiguous
                         if let input {
-                            plan.splitInput(x + p * H * W, input)
+                            plan.withKernelPlan { gb_depthwise_split($0, x + p * H * W, input) }
                             for k in 0..<m {
                                 var (d, ldd, rows, cols) = (dyc + k * OHW, OW, OH, OW)
                                 if let dyGrid {   // flat: dy on the [OH, Wq] grid, its extra columns zero
@@ -93,7 +86,7 @@ public enum DepthwiseConv {
                                     (d, ldd, rows, cols) = (UnsafePointer(dyGrid), 0, 1, OH * wq)
                                 }
                                 @inline(__always) func source(_ t: Int) -> UnsafePointer<Float> {
-                                    UnsafePointer(input + plan.tapPhase[t] * plan.phaseSize + plan.tapOffset[t])
+                                    UnsafePointer(input + plan.tapSource[t])
                                 }
                                 var t = 0
                                 while t + 3 <= kk {   // three kernel positions per pass over dy

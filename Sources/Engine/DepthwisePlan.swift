@@ -16,8 +16,9 @@ struct DepthwisePlan {
     /// Filters per input channel (O / C) and kernel positions (kH·kW).
     let m: Int, kk: Int
     let hq: Int, wq: Int, phaseSize: Int
-    /// Per kernel position t = ki·kW + kj: its input phase a·sW + b and offset within that phase.
-    let tapPhase: [Int], tapOffset: [Int]
+    /// Per kernel position t = ki·kW + kj: its input phase a·sW + b, and where its reads start in the phase blocks
+    /// (phase·phaseSize + offset within the phase).
+    let tapPhase: [Int], tapSource: [Int]
     /// Output rows shorter than this are computed on the flat [OH, Wq] grid and cropped.
     static let flatBelow = 32
     let flat: Bool
@@ -46,34 +47,24 @@ struct DepthwisePlan {
                 data.append((top - alpha) * wd + left - beta)
             }
         }
-        tapPhase = phase; tapOffset = offset; dataOffset = data
+        tapPhase = phase; dataOffset = data
         // Flat runs read up to (last output + largest offset); keep that inside the (zeroed) block.
-        phaseSize = Swift.max(hq * wq, g.outHeight * wq + (offset.max() ?? 0)) + 8
+        let phaseSize = Swift.max(hq * wq, g.outHeight * wq + (offset.max() ?? 0)) + 8
+        self.phaseSize = phaseSize
+        tapSource = zip(phase, offset).map { $0 * phaseSize + $1 }
         dyPadSize = hd * wd + left + 8
         flat = g.outWidth < Self.flatBelow
         dxDirect = sH == 1 && sW == 1 && g.width >= Self.flatBelow
     }
 
-    /// Writes plane x [H, W]'s pixels into its padded phases `out` (sH·sW blocks of `phaseSize`),
-    /// whose padding and slack must already be zero (they are never written).
-    func splitInput(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>) {
-        let (H, W, sH, sW) = (g.height, g.width, g.strideH, g.strideW)
-        for iy in 0..<H {
-            let row = iy + g.padTop, src = x + iy * W
-            let rowBase = out + (row % sH) * sW * phaseSize + (row / sH) * wq
-            if sW == 1 { (rowBase + g.padLeft).update(from: src, count: W); continue }
-            if sW == 2 {   // even source columns land in phase column padLeft mod 2, odd ones in the other
-                let (evenColumn, oddColumn) = (g.padLeft, g.padLeft + 1)
-                gb_deinterleave2(src, W, rowBase + (evenColumn % 2) * phaseSize + evenColumn / 2,
-                                 rowBase + (oddColumn % 2) * phaseSize + oddColumn / 2)
-                continue
-            }
-            for b in 0..<sW {   // phase column b holds padded columns j·sW + b
-                let ix0 = ((b - g.padLeft) % sW + sW) % sW
-                let dst = rowBase + b * phaseSize + (ix0 + g.padLeft) / sW
-                var ix = ix0, j = 0
-                while ix < W { dst[j] = src[ix]; ix += sW; j += 1 }
-            }
+    /// Runs `body` with this plan in the C kernels' form (valid only inside `body`).
+    func withKernelPlan<R>(_ body: (UnsafePointer<GBDepthwisePlan>) -> R) -> R {
+        tapSource.withUnsafeBufferPointer { sources in
+            var plan = GBDepthwisePlan(height: g.height, width: g.width, strideH: g.strideH, strideW: g.strideW,
+                                       padTop: g.padTop, padLeft: g.padLeft, wq: wq, phaseSize: phaseSize,
+                                       outHeight: g.outHeight, outWidth: g.outWidth, channels: g.inChannels, multiplier: m,
+                                       taps: kk, flat: flat ? 1 : 0, tapSource: sources.baseAddress)
+            return withUnsafePointer(to: &plan) { body($0) }
         }
     }
 

@@ -67,6 +67,46 @@ final class DepthwiseConvTests: XCTestCase {
         }
     }
 
+    /// The row kernel alone against its naive sum, at every width up to 140 (each split into 64-wide blocks and the
+    /// 1–63 columns after them, 8–15 and below 8), 1, 2, 9 and 25 taps, with and without a ReLU6, at every ISA.
+    func testGatherMatchesNaiveAtEveryWidth() {
+        defer { CPUKernels.current = CPUKernels.supported }
+        var rng = RNG(seed: 6)
+        let (rows, ldi, ldo) = (2, 150, 145)
+        let sources = (0..<25).map { _ in (0..<(rows * ldi)).map { _ in 3 * rng.normal() } }
+        let weights = (0..<25).map { _ in rng.normal() }
+        let pointers = sources.map { src in
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: src.count)
+            p.initialize(from: src, count: src.count)
+            return p
+        }
+        defer { pointers.forEach { $0.deallocate() } }
+        for isa in CPUKernels.ISA.allCases where isa <= CPUKernels.supported {
+            CPUKernels.current = isa
+            for n in [1, 2, 9, 25] {
+                for cap in [nil, Float(6)] {
+                    for cols in 1...140 {
+                        var out = [Float](repeating: .nan, count: rows * ldo)
+                        let taps = (0..<n).map { Tap(weight: weights[$0], source: pointers[$0]) }
+                        FusedReLU.withKernelForm(cap.map { FusedReLU(cap: $0) }) { relu in
+                            gb_depthwise_gather(&out, ldo, rows, cols, ldi, 0.5, taps, n, relu)
+                        }
+                        for r in 0..<rows {
+                            for j in 0..<cols {
+                                var sum = 0.5
+                                for t in 0..<n { sum += Double(weights[t]) * Double(sources[t][r * ldi + j]) }
+                                let want = cap.map { FusedReLUTests.clamp(Float(sum), cap: $0) } ?? Float(sum)
+                                XCTAssertEqual(out[r * ldo + j], want, accuracy: 1e-4 * Swift.max(1, abs(want)),
+                                               "cols \(cols) taps \(n) cap \(String(describing: cap)) \(isa) at \(r),\(j)")
+                            }
+                            XCTAssertTrue(out[(r * ldo + cols)..<(r * ldo + ldo)].allSatisfy(\.isNaN), "wrote past cols \(cols) \(isa)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// The stride-2 row split against the strided scalar copy, at every length around its 32- and 16-wide chunks.
     func testDeinterleaveMatchesNaive() {
         defer { CPUKernels.current = CPUKernels.supported }

@@ -36,6 +36,29 @@ void gb_depthwise_gather(float *out, ptrdiff_t ldo, ptrdiff_t rows, ptrdiff_t co
 void gb_rows_bias_relu(const float *src, ptrdiff_t lds, float *dst, ptrdiff_t ldd, ptrdiff_t rows, ptrdiff_t cols,
                        const float *bias, const GBReLU *relu);
 
+/// One depthwise geometry's plane layout (built by DepthwisePlan.swift, which documents it): input planes [height,
+/// width] zero-padded and split into strideH·strideW phase blocks of phaseSize floats with rows of wq; output planes
+/// [outHeight, outWidth], computed on a [outHeight, wq] grid and cropped when `flat`.
+typedef struct {
+    ptrdiff_t height, width, strideH, strideW, padTop, padLeft;
+    ptrdiff_t wq, phaseSize, outHeight, outWidth;
+    /// Input channels C, filters per input channel m, kernel positions kH·kW.
+    ptrdiff_t channels, multiplier, taps;
+    int flat;
+    /// Per kernel position: where its reads start in the phase blocks (phase·phaseSize + offset).
+    const ptrdiff_t *tapSource;
+} GBDepthwisePlan;
+
+/// Plane x [height, width] into its padded phases `out`, whose padding and slack must already be zero (never written).
+void gb_depthwise_split(const GBDepthwisePlan *plan, const float *x, float *out);
+
+/// Forward over planes first ..< end (p = n·C + c): output planes p·m + k = relu(bias[o] + depthwise), o = c·m + k (bias
+/// or relu NULL: none). Scratch: input, strideH·strideW·phaseSize floats whose padding is zero; grid, outHeight·wq
+/// floats when flat; taps, `taps` entries.
+void gb_depthwise_forward_planes(const GBDepthwisePlan *plan, const float *x, const float *w, const float *bias,
+                                 float *y, ptrdiff_t first, ptrdiff_t end, float *input, float *grid, GBTap *taps,
+                                 const GBReLU *relu);
+
 /// even[j] = src[2j] for 2j < n, odd[j] = src[2j + 1] for 2j + 1 < n (deinterleave.c: a row's stride-2 phases).
 void gb_deinterleave2(const float *src, ptrdiff_t n, float *even, float *odd);
 
