@@ -127,6 +127,12 @@ public enum ConvKernels {
     /// Columns per GEMM we aim for when batching small images together in the sliced strategy.
     static let targetColumns = 1024
 
+    /// Floats that fit one core's L2 cache (`sysconf`; 1 MiB where the system does not say).
+    static let l2Floats: Int = {
+        let bytes = sysconf(Int32(_SC_LEVEL2_CACHE_SIZE))
+        return (bytes > 0 ? bytes : 1 << 20) / MemoryLayout<Float>.stride
+    }()
+
     static func chunkSize(_ g: ConvGeometry, slice: Int) -> Int {
         let ohw = g.outHeight * g.outWidth
         return Swift.max(1, Swift.min(slice, (targetColumns + ohw - 1) / ohw))

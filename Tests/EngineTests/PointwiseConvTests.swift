@@ -14,6 +14,8 @@ final class PointwiseConvTests: XCTestCase {
         ConvGeometry(batch: 1, inChannels: 6, height: 5, width: 7, outChannels: 4, kernel: (1, 1)),
         ConvGeometry(batch: 3, inChannels: 4, height: 3, width: 3, outChannels: 9, kernel: (1, 1)),
         ConvGeometry(batch: 5, inChannels: 3, height: 1, width: 1, outChannels: 2, kernel: (1, 1)),
+        // so many output channels that two images fill a core's L2: five images in chunks of 2, 2, 1
+        ConvGeometry(batch: 5, inChannels: 3, height: 4, width: 4, outChannels: ConvKernels.l2Floats / 32, kernel: (1, 1)),
         // strided (ResNet downsample), even and odd sizes, unequal strides
         ConvGeometry(batch: 3, inChannels: 6, height: 8, width: 8, outChannels: 5, kernel: (1, 1), stride: (2, 2)),
         ConvGeometry(batch: 1, inChannels: 4, height: 7, width: 9, outChannels: 3, kernel: (1, 1), stride: (2, 2)),
@@ -42,6 +44,14 @@ final class PointwiseConvTests: XCTestCase {
                 direct.check(g, seed: UInt64(200 + i), "pointwise #\(i)")
             }
         }
+    }
+
+    /// Small images share a GEMM up to `targetColumns`, fewer where their blocks would overflow a core's L2.
+    func testChunksOfSmallImages() {
+        XCTAssertEqual(PointwiseConv.chunkSize(Self.geometries[0], slice: 1), 1, "33×32 pixels: a GEMM of its own")
+        XCTAssertEqual(PointwiseConv.chunkSize(Self.geometries[4], slice: 3), 3, "3×3 pixels, few channels: all together")
+        let wide = Self.geometries[6]
+        XCTAssertEqual(PointwiseConv.chunkSize(wide, slice: 5), 2, "\(wide.outChannels) channels at 4×4: two images fill L2")
     }
 
     func testConvKernelsDispatch() {
