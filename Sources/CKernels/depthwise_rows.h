@@ -27,8 +27,8 @@
 
 /// out[r·ldo + j] = relu(initial + Σₜ weightₜ·sourceₜ[r·ldi + j]) (shapes: out [rows, ldo], each source [rows, ldi];
 /// cols ≤ ldo, ldi; padded sources, no bounds checks). 64 columns at a time in four 16-wide sums; the rest (1–63
-/// columns) in one pass over the taps with up to four 16-wide sums, the last ending at cols (overlapping columns are
-/// recomputed, same values), or for a single block two partial sums over alternate taps: every chain of dependent adds
+/// columns) in one pass over the taps with up to four 16-wide sums, the last ending at cols (columns it overlaps are
+/// written again, equal up to rounding), or for a single block two partial sums over alternate taps: every chain of adds
 /// is short or has company, which small planes (a 7×7 map is a 77-column grid) otherwise wait on. Rows narrower than
 /// 16 run 8 wide the same way, narrower than 8 scalar. RELU_CAP applies the optional ReLU just before each store.
 INLINE void gather_body(GATHER_PARAMS) {

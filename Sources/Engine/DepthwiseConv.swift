@@ -7,7 +7,7 @@ import CKernels
 /// input channel o / m. Each input plane is copied once into a zero-padded, stride-phase-split buffer
 /// (`DepthwisePlan`); every output row is then a register-accumulated sum of kH·kW contiguous shifted
 /// rows of it (the C gather), with no padding checks and no strided loads; the forward runs a worker's whole range of
-/// planes in C (`gb_depthwise_forward_planes`: split, gather, crop), as small planes are mostly set-up. Backward-data
+/// planes in one C call (`gb_depthwise_forward_planes`: split, gather, crop). Backward-data
 /// is the same gather from the input side over a padded dy; backward-weights are dot products of dy
 /// rows with the same shifted rows. The padding lives in the copies, so there is no separate border code.
 /// Forward is parallel over (image, input channel) planes; backward over input channels, so each

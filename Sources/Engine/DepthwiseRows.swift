@@ -13,15 +13,16 @@ enum DepthwiseRows {
         UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
     }
 
-    /// out[r·ldo + j] = relu(initial + Σₜ weightₜ·sourceₜ[r·ldi + j]) for r < rows, j < cols (taps in list order; no
-    /// `relu`, no activation), with the sums held in registers across all taps. `rows: 1` runs a flat grid as one long row. The C kernel is built for
+    /// out[r·ldo + j] = initial + Σₜ weightₜ·sourceₜ[r·ldi + j] for r < rows, j < cols (taps in list order), with the
+    /// sums held in registers across all taps. `rows: 1` runs a flat grid as one long row. The C kernel is built for
     /// AVX-512, AVX2 + FMA and baseline x86-64 and runs the CPU's best (`CPUKernels`); Swift alone compiles for the
     /// baseline, 4-wide SSE without FMA (EfficientNet-Lite0 at 112 px, batch 32, AMD EPYC, 1 thread: the depthwise
-    /// layers' inference 32.7 ms with the Swift loop, 25.9 ms with the AVX-512 build).
+    /// layers' inference 32.7 ms with the Swift loop, 25.9 ms with the AVX-512 build). The forward calls the C planes
+    /// loop instead (`DepthwiseConv.forward`); this is backward's.
     @inline(__always)
     static func gather(_ out: UnsafeMutablePointer<Float>, ldo: Int, rows: Int, cols: Int, ldi: Int,
-                       initial: Float, _ taps: UnsafePointer<Tap>, _ n: Int, relu: UnsafePointer<GBReLU>? = nil) {
-        gb_depthwise_gather(out, ldo, rows, cols, ldi, initial, taps, n, relu)
+                       initial: Float, _ taps: UnsafePointer<Tap>, _ n: Int) {
+        gb_depthwise_gather(out, ldo, rows, cols, ldi, initial, taps, n, nil)
     }
 
     /// vector, scalar += Σ a[r·lda + j]·b[r·ldb + j] over r < rows, j < cols (8-wide lanes, scalar row tails).
