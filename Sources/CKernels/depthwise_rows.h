@@ -5,8 +5,6 @@
 
 #include "per_isa.h"
 
-#define SHUFFLE(a, b, ...) __builtin_shufflevector(a, b, __VA_ARGS__)
-
 #define GATHER_PARAMS float *out, ptrdiff_t ldo, ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t ldi, float initial, \
                       const GBTap *taps, ptrdiff_t n, const GBReLU *relu
 #define GATHER_ARGS out, ldo, rows, cols, ldi, initial, taps, n, relu

@@ -13,6 +13,7 @@ typedef float v16 __attribute__((vector_size(64)));
 
 #define LOAD(T, p) ({ T v_; memcpy(&v_, (p), sizeof(T)); v_; })
 #define STORE(T, p, v) do { T v_ = (v); memcpy((p), &v_, sizeof(T)); } while (0)
+#define SHUFFLE(a, b, ...) __builtin_shufflevector(a, b, __VA_ARGS__)
 
 /// `GBReLU` on a vector or a scalar: maxnum sends NaN to 0, as NN's ReLU does.
 #define RELU_CAP(v, zero, cap) __builtin_elementwise_min(__builtin_elementwise_max((v), (zero)), (cap))

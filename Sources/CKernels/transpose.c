@@ -3,8 +3,6 @@
 // Shapes: src [rows, cols] (row stride cols) → dst [cols, rows], dst[j][i] = src[i][j] + rowBias[i].
 #include "per_isa.h"
 
-#define SHUFFLE(a, b, ...) __builtin_shufflevector(a, b, __VA_ARGS__)
-
 /// dst[j0 + k][i0 …] = src[i0 …][j0 + k] + bias, for the 8×8 block at (i0, j0).
 INLINE void block8(const float *src, ptrdiff_t cols, float *dst, ptrdiff_t rows, v8 bias) {
     v8 r[8], t[8], u[8];

@@ -69,7 +69,7 @@ public enum DepthwiseConv {
                 for p in [input, dyGrid, dyPad, dxGrid] { p?.deallocate() }
                 vector.deallocate(); scalar.deallocate()
             }
-            withUnsafeTemporaryAllocation(of: Tap.self, capacity: m * kk) { buffer in
+            plan.withKernelPlan { kernelPlan in withUnsafeTemporaryAllocation(of: Tap.self, capacity: m * kk) { buffer in
                 let taps = buffer.baseAddress!
                 for c in channels {
                     vector.initialize(repeating: SIMD8(), count: slots)
@@ -78,7 +78,7 @@ public enum DepthwiseConv {
                         let p = n * C + c
                         let dyc = dy + p * m * OHW   // the m output planes of input channel c, contiguous
                         if let input {
-                            plan.withKernelPlan { gb_depthwise_split($0, x + p * H * W, input) }
+                            gb_depthwise_split(kernelPlan, x + p * H * W, input)
                             for k in 0..<m {
                                 var (d, ldd, rows, cols) = (dyc + k * OHW, OW, OH, OW)
                                 if let dyGrid {   // flat: dy on the [OH, Wq] grid, its extra columns zero
@@ -113,7 +113,7 @@ public enum DepthwiseConv {
                         if let dbias { dbias[o] += vector[m * kk + k].sum() + scalar[m * kk + k] }
                     }
                 }
-            }
+            } }
         }
     }
 
