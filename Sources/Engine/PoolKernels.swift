@@ -1,3 +1,5 @@
+import CKernels
+
 /// Pooling kernels over NCHW planes, with naive references beside them.
 ///
 /// x: [N, C, H, W] → y: [N, C, OH, OW], window/stride/padding from `ConvGeometry`
@@ -5,15 +7,20 @@
 public enum PoolKernels {
     /// Max pooling; `argmax` (when given: training keeps it for backward) receives, per output, the flat index
     /// inside its input plane (−1 if the window held only padding, which cannot happen for padding < kernel).
+    /// With `relu`, y = relu(max pool of x) — the same as pooling relu(x), the activation being monotone — and the
+    /// arg-max is −1 where the maximum is not inside (0, cap), where the ReLU passes no gradient: a ReLU before the
+    /// pool without its own pass over the larger input (training's fusion, `Sequential`).
     public static func maxForward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
-                                  argmax: UnsafeMutablePointer<Int32>?, _ g: ConvGeometry) {
+                                  argmax: UnsafeMutablePointer<Int32>?, _ g: ConvGeometry, relu: FusedReLU? = nil) {
         let (H, W, OH, OW) = (g.height, g.width, g.outHeight, g.outWidth)
         let planes = g.batch * g.inChannels
         let (xs, ys, as_) = (UncheckedSendable(x), UncheckedSendable(y), UncheckedSendable(argmax))
-        let isPlain2x2 = g.kernelH == 2 && g.kernelW == 2 && g.strideH == 2 && g.strideW == 2 && g.padTop == 0 && g.padLeft == 0
         parallelFor(planes, minPerThread: Swift.max(1, 262_144 / Swift.max(H * W, 1))) { range in
-            if isPlain2x2 {
-                for p in range { max2x2(xs.value + p * H * W, ys.value + p * OH * OW, as_.value.map { $0 + p * OH * OW }, W, OH, OW) }
+            if isPlain2x2(g) {
+                FusedReLU.withKernelForm(relu) { r in
+                    gb_maxpool2x2(xs.value + range.lowerBound * H * W, ys.value + range.lowerBound * OH * OW,
+                                  as_.value.map { $0 + range.lowerBound * OH * OW }, range.count, H, W, r)
+                }
                 return
             }
             // One output row's column maxima over its window's rows, [W] values and their rows, reused across planes.
@@ -22,7 +29,18 @@ public enum PoolKernels {
             for p in range {
                 maxColumnsFirst(xs.value + p * H * W, ys.value + p * OH * OW, as_.value.map { $0 + p * OH * OW }, g, columnMax, columnRow)
             }
+            guard let relu else { return }
+            let first = range.lowerBound * OH * OW, count = range.count * OH * OW
+            if let a = as_.value {
+                for i in first..<(first + count) where !(ys.value[i] > 0 && ys.value[i] < relu.cap) { a[i] = -1 }
+            }
+            FusedReLU.withKernelForm(relu) { r in gb_rows_bias_relu(ys.value + first, count, ys.value + first, count, 1, count, nil, r) }
         }
+    }
+
+    /// The 2×2 window at stride 2 without padding, which `gb_maxpool2x2` runs (eight outputs a vector) with a dense backward.
+    static func isPlain2x2(_ g: ConvGeometry) -> Bool {
+        g.kernelH == 2 && g.kernelW == 2 && g.strideH == 2 && g.strideW == 2 && g.padTop == 0 && g.padLeft == 0
     }
 
     /// Any window as two passes per output row: the maximum down each input column over the window's rows
@@ -87,34 +105,32 @@ public enum PoolKernels {
         }
     }
 
-    /// The common 2×2/2 window without padding, branch-free (selects, first maximum on ties).
-    @inline(__always)
-    static func max2x2(_ xp: UnsafePointer<Float>, _ yp: UnsafeMutablePointer<Float>, _ ap: UnsafeMutablePointer<Int32>?,
-                       _ W: Int, _ OH: Int, _ OW: Int) {
-        for oy in 0..<OH {
-            let r0 = xp + 2 * oy * W, r1 = r0 + W
-            let base = Int32(2 * oy * W)
-            for ox in 0..<OW {
-                let a = r0[2 * ox], b = r0[2 * ox + 1], c = r1[2 * ox], d = r1[2 * ox + 1]
-                let i0 = base + Int32(2 * ox)
-                let topMax = b > a ? b : a, topIndex = b > a ? i0 + 1 : i0
-                let bottomMax = d > c ? d : c, bottomIndex = d > c ? i0 + Int32(W) + 1 : i0 + Int32(W)
-                yp[oy * OW + ox] = bottomMax > topMax ? bottomMax : topMax
-                ap?[oy * OW + ox] = bottomMax > topMax ? bottomIndex : topIndex
-            }
-        }
-    }
-
-    /// dx (zeroed by the caller) += dy routed to each window's arg-max.
+    /// dx = dy routed to each window's arg-max (−1: nowhere), 0 elsewhere; every element of dx is written. The plain
+    /// 2×2 window writes each input once (`gb_maxpool2x2_backward`); other windows, which may overlap, zero dx and add.
     public static func maxBackward(dy: UnsafePointer<Float>, argmax: UnsafePointer<Int32>, dx: UnsafeMutablePointer<Float>,
-                                   planes: Int, hw: Int, ohw: Int) {
+                                   _ g: ConvGeometry) {
+        let (hw, ohw) = (g.height * g.width, g.outHeight * g.outWidth)
         let (ds, as_, xs) = (UncheckedSendable(dy), UncheckedSendable(argmax), UncheckedSendable(dx))
-        parallelFor(planes, minPerThread: Swift.max(1, 262_144 / Swift.max(hw, 1))) { range in
+        parallelFor(g.batch * g.inChannels, minPerThread: Swift.max(1, 262_144 / Swift.max(hw, 1))) { range in
+            if isPlain2x2(g) {
+                gb_maxpool2x2_backward(ds.value + range.lowerBound * ohw, as_.value + range.lowerBound * ohw,
+                                       xs.value + range.lowerBound * hw, range.count, g.height, g.width)
+                return
+            }
+            (xs.value + range.lowerBound * hw).update(repeating: 0, count: range.count * hw)
             for p in range {
                 let d = ds.value + p * ohw, a = as_.value + p * ohw, o = xs.value + p * hw
                 for i in 0..<ohw where a[i] >= 0 { o[Int(a[i])] += d[i] }
             }
         }
+    }
+
+    /// Naive max-pool backward: dx zeroed, then each gradient added at its recorded arg-max. Tests only.
+    public static func naiveMaxBackward(dy: UnsafePointer<Float>, argmax: UnsafePointer<Int32>, dx: UnsafeMutablePointer<Float>,
+                                        _ g: ConvGeometry) {
+        let (hw, ohw) = (g.height * g.width, g.outHeight * g.outWidth)
+        dx.update(repeating: 0, count: g.batch * g.inChannels * hw)
+        for i in 0..<(g.batch * g.inChannels * ohw) where argmax[i] >= 0 { dx[i / ohw * hw + Int(argmax[i])] += dy[i] }
     }
 
     /// Average pooling, padding included in the divisor (kH·kW).

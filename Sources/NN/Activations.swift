@@ -71,10 +71,11 @@ public final class Dropout: Layer {
         let (mp, xp, yp) = (m.pointer, x.pointer, y.pointer)
         let perExample = x.count / Swift.max(x.shape[0], 1)
         let (offset, total) = slice ?? (0, x.shape[0])
-        for _ in 0..<(offset * perExample) { _ = rng.uniform() }
-        for i in 0..<x.count { mp[i] = rng.uniform() < probability ? 0 : keep }
-        for _ in 0..<((total - offset - x.shape[0]) * perExample) { _ = rng.uniform() }
-        for i in 0..<x.count { yp[i] = xp[i] * mp[i] }
+        rng.discard(offset * perExample)
+        rng.fillUniform(mp, count: x.count)
+        rng.discard((total - offset - x.shape[0]) * perExample)
+        let p = probability
+        for i in 0..<x.count { let m = mp[i] < p ? 0 : keep; mp[i] = m; yp[i] = xp[i] * m }
         mask = m
         return y
     }

@@ -32,9 +32,14 @@ public final class Sequential: Layer {
     /// Backward stops at this layer index (layers below are frozen and need no gradient).
     public var backwardFloor = 0
 
-    /// In evaluation mode, Conv2d → BatchNorm → optional ReLU runs fused (`ConvBatchNormInference`).
+    /// Indices of ReLUs the last training forward ran inside the max pool after them (skipped in backward).
+    private var reluInPool: Set<Int> = []
+
+    /// In evaluation mode, Conv2d → BatchNorm → optional ReLU runs fused (`ConvBatchNormInference`). In training, a ReLU
+    /// followed by a max pool runs inside the pool (`MaxPool2d.forward(_:relu:)`): the pool's output and gradient are the
+    /// pair's, without the ReLU's two passes over the larger tensor.
     public func forward(_ x: Tensor) -> Tensor {
-        guard !isTraining else { return layers.reduce(x) { $1.1.forward($0) } }
+        guard !isTraining else { return trainingForward(x) }
         var h = x, i = 0
         while i < layers.count {
             if let conv = layers[i].1 as? Conv2d, i + 1 < layers.count, let bn = layers[i + 1].1 as? BatchNorm {
@@ -50,9 +55,26 @@ public final class Sequential: Layer {
         }
         return h
     }
+    private func trainingForward(_ x: Tensor) -> Tensor {
+        reluInPool = []
+        var h = x, i = 0
+        while i < layers.count {
+            if let relu = layers[i].1 as? ReLU, relu.isTraining, i + 1 < layers.count,
+               let pool = layers[i + 1].1 as? MaxPool2d, pool.isTraining {
+                h = pool.forward(h, relu: FusedReLU(cap: relu.cap ?? .infinity))
+                reluInPool.insert(i)
+                i += 2
+                continue
+            }
+            h = layers[i].1.forward(h)
+            i += 1
+        }
+        return h
+    }
+
     public func backward(_ dy: Tensor) -> Tensor {
         var g = dy
-        for i in layers.indices.reversed() where i >= backwardFloor { g = layers[i].1.backward(g) }
+        for i in layers.indices.reversed() where i >= backwardFloor && !reluInPool.contains(i) { g = layers[i].1.backward(g) }
         return backwardFloor == 0 ? g : Tensor(zeros: [0])
     }
 }

@@ -23,27 +23,31 @@ public final class MaxPool2d: Layer {
         return g
     }
 
-    public func forward(_ x: Tensor) -> Tensor {
+    public func forward(_ x: Tensor) -> Tensor { forward(x, relu: nil) }
+
+    /// With `relu`: the pool of relu(x), for a ReLU just before this layer that then runs neither its forward nor its
+    /// backward (`Sequential` fuses the pair in training); this layer's backward gives the gradient at the ReLU's input.
+    public func forward(_ x: Tensor, relu: FusedReLU?) -> Tensor {
         let g = geometry(x.shape)
         let y = Tensor(uninitialized: [g.batch, g.inChannels, g.outHeight, g.outWidth])
         guard isTraining else {   // inference: no arg-max to keep
-            PoolKernels.maxForward(x: x.pointer, y: y.pointer, argmax: nil, g)
+            PoolKernels.maxForward(x: x.pointer, y: y.pointer, argmax: nil, g, relu: relu)
             return y
         }
-        var arg = [Int32](repeating: 0, count: y.count)
-        arg.withUnsafeMutableBufferPointer { a in
-            PoolKernels.maxForward(x: x.pointer, y: y.pointer, argmax: a.baseAddress!, g)
+        // Every entry is written by the kernel: no zero fill first.
+        argmax = [Int32](unsafeUninitializedCapacity: y.count) { a, initialized in
+            PoolKernels.maxForward(x: x.pointer, y: y.pointer, argmax: a.baseAddress!, g, relu: relu)
+            initialized = y.count
         }
-        argmax = arg; inputShape = x.shape
+        inputShape = x.shape
         return y
     }
 
     public func backward(_ dy: Tensor) -> Tensor {
         checkShape(dy.count == argmax.count, summary + " backward", expected: "\(argmax.count) elements", actual: dy.shape)
-        let dx = Tensor(zeros: inputShape)
-        let hw = inputShape[2] * inputShape[3], ohw = dy.shape[2] * dy.shape[3]
+        let dx = Tensor(uninitialized: inputShape)
         argmax.withUnsafeBufferPointer { a in
-            PoolKernels.maxBackward(dy: dy.pointer, argmax: a.baseAddress!, dx: dx.pointer, planes: dy.shape[0] * dy.shape[1], hw: hw, ohw: ohw)
+            PoolKernels.maxBackward(dy: dy.pointer, argmax: a.baseAddress!, dx: dx.pointer, geometry(inputShape))
         }
         argmax = []
         return dx

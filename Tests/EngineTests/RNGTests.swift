@@ -31,6 +31,22 @@ final class RNGTests: XCTestCase {
         XCTAssertGreaterThan(t.array.map(abs).max()!, bound * 0.99)
     }
 
+    /// The bulk draws are the per-call stream: `fillUniform` equals `uniform()` called in a loop, `discard` leaves the
+    /// generator where that many draws would.
+    func testBulkDrawsMatchTheSingleDraws() {
+        var single = RNG(seed: 31), bulk = single
+        let expected = (0..<1000).map { _ in single.uniform() }
+        var got = [Float](repeating: -1, count: 1001)
+        got.withUnsafeMutableBufferPointer { bulk.fillUniform($0.baseAddress!, count: 1000) }
+        XCTAssertEqual(Array(got.prefix(1000)), expected)
+        XCTAssertEqual(got[1000], -1)
+        for _ in 0..<37 { _ = single.next() }
+        bulk.discard(37)
+        XCTAssertEqual(bulk, single)
+        bulk.discard(0)
+        XCTAssertEqual(bulk.next(), single.next())
+    }
+
     func testShuffleIsAPermutation() {
         var rng = RNG(seed: 4)
         var a = Array(0..<1000)

@@ -47,6 +47,23 @@ final class LayerBehaviourTests: XCTestCase {
         XCTAssertEqual(d.forward(x).array, x.array)
     }
 
+    /// The mask is the layer's stream drawn in order, one `uniform()` per element (so checkpoints and resumed runs
+    /// keep their masks); under a data-parallel slice, the rows of the whole batch's masks this process holds.
+    func testDropoutMaskIsItsStreamInOrder() {
+        let x = Tensor(shape: [6, 7], repeating: 3)
+        var stream = RNG(seed: 5)
+        let draws = (0..<(2 * 42)).map { _ in stream.uniform() }
+        let expected = draws.map { $0 < 0.3 ? Float(0) : 3 / (1 - 0.3) }
+        let whole = Dropout(0.3, seed: 5)
+        XCTAssertEqual(whole.forward(x).array, Array(expected.prefix(42)))
+        XCTAssertEqual(whole.forward(x).array, Array(expected.suffix(42)), "the second batch continues the stream")
+        let sliced = Dropout(0.3, seed: 5)
+        sliced.slice = (offset: 2, total: 6)
+        let rows = Tensor(shape: [3, 7], repeating: 3)
+        XCTAssertEqual(sliced.forward(rows).array, Array(expected[14..<35]))
+        XCTAssertEqual(sliced.forward(rows).array, Array(expected[(42 + 14)..<(42 + 35)]), "the slice skips the others' rows")
+    }
+
     func testHierarchicalNamesFreezingAndMultipliers() {
         var rng = RNG(seed: 1)
         let model = Sequential([("trunk", Sequential([("conv1", Conv2d(1, 2, kernel: 3, rng: &rng)), ("bn1", BatchNorm(2))])),

@@ -4,6 +4,7 @@
 #define GROWINGBRAIN_CKERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /// One (kernel position, source) pair of a depthwise convolution: adds weight·source[r·ldi + j] to out[r·ldo + j].
 typedef struct {
@@ -61,6 +62,17 @@ void gb_depthwise_forward_planes(const GBDepthwisePlan *plan, const float *x, co
 
 /// even[j] = src[2j] for 2j < n, odd[j] = src[2j + 1] for 2j + 1 < n (deinterleave.c: a row's stride-2 phases).
 void gb_deinterleave2(const float *src, ptrdiff_t n, float *even, float *odd);
+
+/// Max pooling 2×2 at stride 2 without padding over x [planes, H, W] into y [planes, H/2, W/2] (maxpool2x2.c): each
+/// window's first maximum in row-major order; argmax (NULL: not kept) receives its flat index in the input plane.
+/// With relu, y = relu(maximum) and argmax is −1 where the maximum is not inside (0, cap), where a ReLU before the
+/// pool passes no gradient (pooling commutes with the ReLU, which is monotone).
+void gb_maxpool2x2(const float *x, float *y, int32_t *argmax, ptrdiff_t planes, ptrdiff_t H, ptrdiff_t W,
+                   const GBReLU *relu);
+/// Its backward: dx [planes, H, W] = dy at each window's arg-max and 0 everywhere else (argmax −1: nowhere); every
+/// element of dx is written, so it needs no zeroing.
+void gb_maxpool2x2_backward(const float *dy, const int32_t *argmax, float *dx, ptrdiff_t planes, ptrdiff_t H,
+                            ptrdiff_t W);
 
 /// Winograd F(4×4, 3×3) transforms (winograd_f43.c; shapes in WinogradConv.swift). Weights: rows `first ..< first +
 /// count` of U [36, inC, outC] from w [outC, inC, 3, 3], or with `flip` from w [inC, outC, 3, 3] rotated 180°.

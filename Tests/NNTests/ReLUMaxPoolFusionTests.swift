@@ -1,0 +1,63 @@
+import XCTest
+@testable import Engine
+@testable import NN
+
+/// Training-mode fusion of ReLU → MaxPool2d in `Sequential` against the same layers run one by one.
+final class ReLUMaxPoolFusionTests: XCTestCase {
+    override func tearDown() { Threads.set(1) }
+
+    /// Conv → ReLU (or ReLU6) → max pool → linear: outputs, the input gradient and every parameter gradient equal the
+    /// unfused layers' exactly, for the plain 2×2 window (C kernel) and an overlapping padded one, 1 and 2 threads.
+    func testFusedPairMatchesTheLayersOneByOne() {
+        for threads in [1, 2] {
+            Threads.set(threads)
+            for (i, (size, kernel, stride, padding, cap)) in [(12, 2, 2, 0, nil), (11, 2, 2, 0, Float(6)), (9, 3, 2, 1, nil),
+                                                                (14, 3, 2, 1, Float(6))].enumerated() {
+                func build() -> (Sequential, [Layer]) {
+                    var rng = RNG(seed: UInt64(40 + i))
+                    let conv = Conv2d(2, 5, kernel: 3, padding: .symmetric(1), rng: &rng)
+                    let relu = ReLU(cap: cap), pool = MaxPool2d(kernel: kernel, stride: stride, padding: padding)
+                    let outSide = (size + 2 * padding - kernel) / stride + 1
+                    let fc = Linear(5 * outSide * outSide, 3, rng: &rng)
+                    let layers: [Layer] = [conv, relu, pool, Flatten(), fc]
+                    return (Sequential(layers), layers)
+                }
+                let (net, _) = build(), (_, loose) = build()
+                let x = gaussianTensor([3, 2, size, size], seed: UInt64(50 + i), scale: 3)
+                let label = "case \(i) T\(threads)"
+                let y = net.forward(x)
+                let yLoose = loose.reduce(x) { $1.forward($0) }
+                XCTAssertEqual(y.array, yLoose.array, "forward \(label)")
+                let dy = gaussianTensor(y.shape, seed: UInt64(60 + i))
+                let dx = net.backward(dy)
+                let dxLoose = loose.reversed().reduce(dy) { $1.backward($0) }
+                XCTAssertEqual(dx.array, dxLoose.array, "input gradient \(label)")
+                let pooled = loose[2].forward(loose[1].forward(loose[0].forward(x)))
+                XCTAssertTrue(pooled.array.contains(0), "some windows wholly below zero, where the ReLU stops the gradient \(label)")
+                let grads = net.namedParameters().map(\.parameter.grad.array)
+                let gradsLoose = loose.flatMap { $0.namedParameters() }.map(\.parameter.grad.array)
+                XCTAssertEqual(grads, gradsLoose, "parameter gradients \(label)")
+                // A second step: the fused ReLU left no state behind that the next forward or backward would read.
+                XCTAssertEqual(net.forward(x).array, yLoose.array, "second forward \(label)")
+            }
+        }
+    }
+
+    /// A ReLU after the pool (not followed by one) runs as itself in the same network, and evaluation mode gives the
+    /// training forward's values.
+    func testAReLUNotBeforeAPoolRunsAsItself() {
+        func build() -> [Layer] {
+            var rng = RNG(seed: 3)
+            return [Conv2d(1, 2, kernel: 3, padding: .symmetric(1), rng: &rng), ReLU(), MaxPool2d(kernel: 2), ReLU(cap: 0.5), Flatten()]
+        }
+        let net = Sequential(build()), loose = build()
+        let x = gaussianTensor([2, 1, 6, 6], seed: 4)
+        let y = net.forward(x)
+        XCTAssertEqual(y.array, loose.reduce(x) { $1.forward($0) }.array)
+        XCTAssertTrue(y.array.contains(0.5), "the second ReLU's cap applied")
+        let dy = gaussianTensor(y.shape, seed: 5)
+        XCTAssertEqual(net.backward(dy).array, loose.reversed().reduce(dy) { $1.backward($0) }.array)
+        net.setTraining(false)
+        XCTAssertEqual(net.forward(x).array, y.array)
+    }
+}
