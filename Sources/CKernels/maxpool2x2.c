@@ -4,9 +4,7 @@
 #include <stdint.h>
 #include "per_isa.h"
 
-typedef float v1 __attribute__((vector_size(4)));
 typedef float v4 __attribute__((vector_size(16)));
-typedef int32_t v1i __attribute__((vector_size(4)));
 typedef int32_t v4i __attribute__((vector_size(16)));
 typedef int32_t v8i __attribute__((vector_size(32)));
 typedef int32_t v16i __attribute__((vector_size(64)));
@@ -35,7 +33,7 @@ typedef int32_t v16i __attribute__((vector_size(64)));
 
 /// One output row (OW outputs) from its two input rows r0, r1: eight outputs a vector, four when the row is
 /// narrower, the last vector overlapping the one before rather than leaving a scalar tail (MiniAlexNet's rows are 14,
-/// 7 and 3 outputs wide); rows under four outputs one at a time.
+/// 7 and 3 outputs wide).
 INLINE void maxpool2x2_row(const float *r0, const float *r1, ptrdiff_t W, ptrdiff_t OW, int32_t base, float *yo,
                            int32_t *ao, const GBReLU *relu) {
     const float cap = relu ? relu->cap : 0;
@@ -64,11 +62,19 @@ INLINE void maxpool2x2_row(const float *r0, const float *r1, ptrdiff_t W, ptrdif
             if (ox + 4 == OW) break;
         }
     } else {
+        // Under four outputs (a 7×7 map's 3): scalars, selections by arithmetic so nothing branches on the data.
         for (ptrdiff_t ox = 0; ox < OW; ox++) {
-            const v1 a = {r0[2 * ox]}, b = {r0[2 * ox + 1]}, c = {r1[2 * ox]}, d = {r1[2 * ox + 1]};
-            const v1 zero = {0}, capv = {cap};
-            const v1i i0 = {base + (int32_t)(2 * ox)};
-            POOL_SELECT(v1, v1i, a, b, c, d, W, i0, yo + ox, ao ? ao + ox : NULL, relu, zero, capv);
+            const float a = r0[2 * ox], b = r0[2 * ox + 1], c = r1[2 * ox], d = r1[2 * ox + 1];
+            const int32_t topB = b > a, bottomD = d > c;
+            const float top = topB ? b : a, bottom = bottomD ? d : c;
+            const int32_t fromBottom = bottom > top;
+            const float best = fromBottom ? bottom : top;
+            yo[ox] = relu ? RELU_CAP(best, 0.0f, cap) : best;
+            if (ao) {
+                const int32_t index = base + (int32_t)(2 * ox) + topB + fromBottom * ((int32_t)W + bottomD - topB);
+                const int32_t open = relu ? (best > 0) & (best < cap) : 1;
+                ao[ox] = (index + 1) * open - 1;
+            }
         }
     }
 }
@@ -104,7 +110,7 @@ GB_PER_ISA(gb_maxpool2x2, maxpool2x2_body, MAXPOOL_PARAMS, MAXPOOL_ARGS)
 
 /// Every input element is in at most one window, so each is written once: dy where it is its window's arg-max, else
 /// 0 (also the odd last row and column, in no window) — no zeroing pass, no scattered adds. Per output row, both input
-/// rows: eight outputs (16 inputs) a vector, four when narrower, overlapping at the end as in the forward.
+/// rows: eight outputs (16 inputs) a vector, four when narrower (at least four), overlapping at the end as in the forward.
 INLINE void maxpool2x2_backward_row(const float *d, const int32_t *a, float *row, ptrdiff_t OW, int32_t rowStart) {
     if (OW >= 8) {
         const v16i lanes = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
@@ -130,18 +136,24 @@ INLINE void maxpool2x2_backward_row(const float *d, const int32_t *a, float *row
             STORE(v8, row + 2 * ox, SELECT(v8, v8i, w2 == position, g2, (v8){0}));
             if (ox + 4 == OW) break;
         }
-    } else {
-        for (ptrdiff_t ox = 0; ox < OW; ox++) {
-            const int32_t position = rowStart + (int32_t)(2 * ox);
-            row[2 * ox] = a[ox] == position ? d[ox] : 0;
-            row[2 * ox + 1] = a[ox] == position + 1 ? d[ox] : 0;
-        }
     }
 }
 
 INLINE void maxpool2x2_backward_body(const float *dy, const int32_t *argmax, float *dx, ptrdiff_t planes, ptrdiff_t H,
                                      ptrdiff_t W) {
     const ptrdiff_t OH = H / 2, OW = W / 2;
+    if (OW < 4) {
+        // Rows too short for vectors (a 7×7 map's): zero the planes, then each gradient to its arg-max. An arg-max of
+        // −1 adds 0 to the plane's first element instead of branching.
+        memset(dx, 0, (size_t)(planes * H * W) * sizeof(float));
+        for (ptrdiff_t p = 0; p < planes; p++) {
+            float *plane = dx + p * H * W;
+            const float *d = dy + p * OH * OW;
+            const int32_t *a = argmax + p * OH * OW;
+            for (ptrdiff_t i = 0; i < OH * OW; i++) plane[a[i] < 0 ? 0 : a[i]] += a[i] < 0 ? 0 : d[i];
+        }
+        return;
+    }
     for (ptrdiff_t p = 0; p < planes; p++) {
         float *plane = dx + p * H * W;
         for (ptrdiff_t oy = 0; oy < OH; oy++) {

@@ -6,9 +6,10 @@ import Training
 /// so the extractor's outputs can be computed once per training view and reused across steps (and methods).
 ///
 /// The extractor must compute in evaluation mode exactly what it computes in training, so it ends at the
-/// last *parameterised* frozen layer, and earlier at the first stochastic layer (dropout): frozen layers
-/// above a dropout stay in the head, where the dropout keeps its training-time masks as in full training.
-/// Parameter-free layers above the split (ReLU, dropout) likewise stay in the head.
+/// last *parameterised* frozen layer and the mode-independent layers just after it (ReLU, pooling, flatten: in
+/// MiniAlexNet conv3's ReLU and pool, which shrink each cached view 4×), and earlier at the first stochastic layer
+/// (dropout): frozen layers above a dropout stay in the head, where the dropout keeps its training-time masks as in
+/// full training.
 public struct FrozenPrefix {
     public let extractor: Sequential
     public let head: Sequential
@@ -22,7 +23,9 @@ public struct FrozenPrefix {
         let below = layers.prefix(firstTrainable)
         let firstStochastic = below.firstIndex { Self.isStochastic($0.1) } ?? firstTrainable
         guard let last = below.prefix(firstStochastic).lastIndex(where: { !$0.1.namedParameters().isEmpty }) else { return nil }
-        headStart = last + 1
+        var start = last + 1
+        while start < firstStochastic, layers[start].1 is ModeIndependentLayer { start += 1 }
+        headStart = start
         extractor = Sequential(Array(layers.prefix(headStart)))
         head = Sequential(Array(layers.suffix(from: headStart)))
         head.backwardFloor = firstTrainable - headStart   // nothing below the first trainable layer needs a gradient

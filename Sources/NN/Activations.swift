@@ -2,7 +2,7 @@ import Engine
 
 /// Elementwise clamp activations: ReLU (max(x, 0)) and ReLU6 (min(max(x, 0), 6)).
 /// Shapes: any → same. Backward passes the gradient where the input was inside (0, cap).
-public final class ReLU: Layer {
+public final class ReLU: ModeIndependentLayer {
     /// Upper clamp (nil for plain ReLU, 6 for ReLU6).
     public let cap: Float?
     public var isTraining = true
@@ -102,7 +102,7 @@ extension Layer {
 }
 
 /// [N, d1, d2, …] → [N, d1·d2·…] (a view, no copy).
-public final class Flatten: Layer {
+public final class Flatten: ModeIndependentLayer {
     public var isTraining = true
     public var needsInputGradient = true
     private var inputShape: [Int] = []

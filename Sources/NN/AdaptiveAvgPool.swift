@@ -7,7 +7,7 @@ import Engine
 /// multiple of OH, and an input smaller than the output is replicated (1×1 → 7×7 copies the value,
 /// what VGG's `avgpool` does on small images). Backward spreads each output gradient evenly over
 /// its bin and sums where bins overlap.
-public final class AdaptiveAvgPool2d: Layer {
+public final class AdaptiveAvgPool2d: ModeIndependentLayer {
     public let outHeight: Int, outWidth: Int
     public var isTraining = true
     public var needsInputGradient = true

@@ -23,6 +23,10 @@ public protocol Layer: AnyObject {
     var summary: String { get }
 }
 
+/// A layer without parameters that computes the same deterministic function in training and in evaluation (activations,
+/// pooling, reshaping): a frozen trunk's feature cache may precompute it (`FrozenPrefix`).
+public protocol ModeIndependentLayer: Layer {}
+
 extension Layer {
     public var localParameters: [(String, Parameter)] { [] }
     public var localBuffers: [(String, Tensor)] { [] }

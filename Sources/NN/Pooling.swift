@@ -3,7 +3,7 @@ import Engine
 /// Max pooling over NCHW windows. Shapes: x [N, C, H, W] → y [N, C, OH, OW].
 /// Padding positions never win (as PyTorch's implicit −∞ padding). Backward routes each
 /// gradient to the arg-max recorded in forward (first maximum on ties).
-public final class MaxPool2d: Layer {
+public final class MaxPool2d: ModeIndependentLayer {
     public let kernel: Int, stride: Int, padding: Int
     public var isTraining = true
     public var needsInputGradient = true
@@ -55,7 +55,7 @@ public final class MaxPool2d: Layer {
 }
 
 /// Average pooling (padding counted in the divisor, PyTorch's default). x [N, C, H, W] → [N, C, OH, OW].
-public final class AvgPool2d: Layer {
+public final class AvgPool2d: ModeIndependentLayer {
     public let kernel: Int, stride: Int, padding: Int
     public var isTraining = true
     public var needsInputGradient = true
@@ -87,7 +87,7 @@ public final class AvgPool2d: Layer {
 }
 
 /// Global average pooling: x [N, C, H, W] → y [N, C].
-public final class GlobalAvgPool: Layer {
+public final class GlobalAvgPool: ModeIndependentLayer {
     public var isTraining = true
     public var needsInputGradient = true
     private var inputShape: [Int] = []

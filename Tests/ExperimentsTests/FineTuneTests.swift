@@ -66,6 +66,19 @@ final class FineTuneTests: XCTestCase {
         }
     }
 
+    /// The cached features end after the mode-independent layers above the last frozen one (conv3's ReLU and pool,
+    /// the flatten) but before a dropout, which must draw its masks in training.
+    func testFrozenPrefixTakesTheModeIndependentLayersAboveTheLastFrozenOne() throws {
+        let source = try GrownNetwork.base(MiniAlexNet.descriptor, inputShape: [1, 16, 16], classes: 6, seed: 3)
+        for (depth, head) in [(FineTuneDepth.fc6, "fc6"), (.fc7, "drop6")] {
+            let flat = source.model.flattened()
+            try depth.apply(to: flat, roles: source.roles, newParameters: [], newLearningRateMultiplier: 10)
+            let split = try XCTUnwrap(FrozenPrefix(flat), "\(depth)")
+            XCTAssertEqual(flat.layers[split.headStart].0, head, "\(depth)")
+            XCTAssertEqual(split.extractor.layers.last.map { String(describing: type(of: $0.1)) }, depth == .fc6 ? "Flatten" : "ReLU")
+        }
+    }
+
     func testWideningRecordsPerBlockAccuracyAndLearningPace() throws {
         let source = try GrownNetwork.base(MiniAlexNet.descriptor, inputShape: [1, 16, 16], classes: 6, seed: 3)
         let (x, y) = quadrants(32, seed: 1), (tx, ty) = quadrants(16, seed: 2)
