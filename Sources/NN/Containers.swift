@@ -35,9 +35,9 @@ public final class Sequential: Layer {
     /// Indices of ReLUs the last training forward ran inside the max pool after them (skipped in backward).
     private var reluInPool: Set<Int> = []
 
-    /// In evaluation mode, Conv2d → BatchNorm → optional ReLU runs fused (`ConvBatchNormInference`). In training, a ReLU
-    /// followed by a max pool runs inside the pool (`MaxPool2d.forward(_:relu:)`): the pool's output and gradient are the
-    /// pair's, without the ReLU's two passes over the larger tensor.
+    /// In evaluation mode, Conv2d → BatchNorm → optional ReLU runs fused (`ConvBatchNormInference`). In both modes a
+    /// ReLU followed by a max pool runs inside the pool (`MaxPool2d.forward(_:relu:)`): the pool's output (and in
+    /// training its gradient) are the pair's, without the ReLU's passes over the larger tensor.
     public func forward(_ x: Tensor) -> Tensor {
         guard !isTraining else { return trainingForward(x) }
         var h = x, i = 0
@@ -50,18 +50,29 @@ public final class Sequential: Layer {
                     continue
                 }
             }
+            if let (relu, pool) = reluBeforePool(at: i) {
+                h = pool.forward(h, relu: relu)
+                i += 2
+                continue
+            }
             h = layers[i].1.forward(h)
             i += 1
         }
         return h
     }
+
+    /// A ReLU at `i` followed by a max pool, both in this container's mode: the pool with the ReLU's clamp.
+    private func reluBeforePool(at i: Int) -> (FusedReLU, MaxPool2d)? {
+        guard i + 1 < layers.count, let relu = layers[i].1 as? ReLU, let pool = layers[i + 1].1 as? MaxPool2d,
+              relu.isTraining == isTraining, pool.isTraining == isTraining else { return nil }
+        return (FusedReLU(cap: relu.cap ?? .infinity), pool)
+    }
     private func trainingForward(_ x: Tensor) -> Tensor {
         reluInPool = []
         var h = x, i = 0
         while i < layers.count {
-            if let relu = layers[i].1 as? ReLU, relu.isTraining, i + 1 < layers.count,
-               let pool = layers[i + 1].1 as? MaxPool2d, pool.isTraining {
-                h = pool.forward(h, relu: FusedReLU(cap: relu.cap ?? .infinity))
+            if let (relu, pool) = reluBeforePool(at: i) {
+                h = pool.forward(h, relu: relu)
                 reluInPool.insert(i)
                 i += 2
                 continue

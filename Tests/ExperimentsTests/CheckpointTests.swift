@@ -118,6 +118,44 @@ final class RetentionTests: XCTestCase {
     }
 }
 
+/// The source test images behind a plain `BatchSource`, so the probe evaluates every layer (no shared prefix).
+private struct Uncached: BatchSource {
+    let inner: TensorBatches
+    var batchCount: Int { inner.batchCount }
+    var exampleCount: Int { inner.exampleCount }
+    func batches(epoch: Int, skipping: Int) -> BatchIterator { inner.batches(epoch: epoch, skipping: skipping) }
+    func orderedBatches() -> BatchIterator { inner.orderedBatches() }
+}
+
+extension RetentionTests {
+    /// Runs that moved different layers (none, the classifier's input FC7, FC6, conv2, conv1) score with the shared
+    /// prefix exactly as with every layer evaluated, also when a later run reuses a prefix an earlier one computed.
+    func testSharedSourcePrefixScoresLikeTheWholeNetwork() throws {
+        let source = try GrownNetwork.base(MiniAlexNet.descriptor, inputShape: [1, 16, 16], classes: 4, seed: 2)
+        var rng = RNG(seed: 9)
+        let x = Tensor(uninitialized: [40, 1, 16, 16])
+        for i in 0..<x.count { x.pointer[i] = rng.uniform() }
+        let labels = (0..<40).map { ($0 * 7) % 4 }
+        let test = TensorBatches(inputs: x, labels: labels, batchSize: 16, shuffleSeed: nil)
+        let cached = RetentionProbe(source: source, sourceTest: test), whole = RetentionProbe(source: source, sourceTest: Uncached(inner: test))
+        var scores: Set<Double> = []
+        for round in 0..<2 {
+            for moved in ["", "fc7", "fc6", "trunk.conv2", "trunk.conv1"] {
+                let (adapted, map) = try source.grow(GrowthMethod.ft.steps(units: 6, classes: 3, initialization: .random, normalize: false,
+                                                                            initialScale: 20, seed: 1))
+                if !moved.isEmpty {
+                    let weight = adapted.model.namedParameters().first { $0.name == moved + ".weight" }!.parameter.value
+                    for i in 0..<weight.count { weight.pointer[i] *= 1 + 0.5 * (rng.uniform() - 0.5) }
+                }
+                let a = try cached.accuracy(of: adapted, map: map), b = try whole.accuracy(of: adapted, map: map)
+                XCTAssertEqual(a, b, "moved \(moved.isEmpty ? "nothing" : moved), round \(round)")
+                scores.insert(b)
+            }
+        }
+        XCTAssertGreaterThan(scores.count, 1, "the moved layers change what is retained")
+    }
+}
+
 /// Checkpoints of format 1 (MiniAlexNet with `fcK.linear.*` FC blocks) still load when they hold a base network.
 final class LegacyCheckpointTests: XCTestCase {
     override func setUp() { Threads.set(1) }

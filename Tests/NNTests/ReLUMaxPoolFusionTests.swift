@@ -2,7 +2,7 @@ import XCTest
 @testable import Engine
 @testable import NN
 
-/// Training-mode fusion of ReLU → MaxPool2d in `Sequential` against the same layers run one by one.
+/// The fusion of ReLU → MaxPool2d in `Sequential` (training and evaluation) against the same layers run one by one.
 final class ReLUMaxPoolFusionTests: XCTestCase {
     override func tearDown() { Threads.set(1) }
 
@@ -39,6 +39,10 @@ final class ReLUMaxPoolFusionTests: XCTestCase {
                 XCTAssertEqual(grads, gradsLoose, "parameter gradients \(label)")
                 // A second step: the fused ReLU left no state behind that the next forward or backward would read.
                 XCTAssertEqual(net.forward(x).array, yLoose.array, "second forward \(label)")
+                // Evaluation mode fuses the pair too (the pool without an arg-max).
+                net.setTraining(false)
+                for layer in loose { layer.setTraining(false) }
+                XCTAssertEqual(net.forward(x).array, loose.reduce(x) { $1.forward($0) }.array, "evaluation \(label)")
             }
         }
     }
