@@ -108,8 +108,10 @@ enum OneDNNConv {
             let plan = OneDNNConv.plan(sg)
             let run = OneDNNRun(plan)
             let dySlice = dy + slice.lowerBound * outImage
+            var stagedDiffDst: UnsafeMutablePointer<Float>?
             if let dx {
                 let diffDst = run.staged(plan.dataDiffDst, dySlice)
+                stagedDiffDst = diffDst
                 let wts = run.staged(plan.dataWeights, w)
                 let diffSrc = run.output(plan.dataDiffSrc, dx + slice.lowerBound * inImage)
                 run.execute(plan.backwardData, [(DNNLArg.diffDst, plan.dataDiffDst.desc, diffDst),
@@ -119,7 +121,8 @@ enum OneDNNConv {
             }
             if dw != nil {
                 let src = run.staged(plan.weightsSrc, x + slice.lowerBound * inImage)
-                let diffDst = run.staged(plan.weightsDiffDst, dySlice)
+                let diffDst = plan.diffDstShared ? stagedDiffDst ?? run.staged(plan.weightsDiffDst, dySlice)
+                                                 : run.staged(plan.weightsDiffDst, dySlice)
                 let target = sliceDW[worker].pointer
                 let diffWeights = run.output(plan.weightsDiffWeights, target)
                 run.execute(plan.backwardWeights, [(DNNLArg.src, plan.weightsSrc.desc, src),

@@ -26,6 +26,8 @@ final class OneDNNPlan: @unchecked Sendable {
     let bias: dnnl_memory_desc_t
     let dataDiffDst, dataWeights, dataDiffSrc: Operand           // backward data
     let weightsSrc, weightsDiffDst, weightsDiffWeights: Operand  // backward weights
+    /// Whether both backward primitives read dy in one layout, so a backward computing both reorders it once.
+    let diffDstShared: Bool
     /// Floats of the largest scratch buffer any of the three primitives asks for.
     let scratchFloats: Int
     let scratch: dnnl_memory_desc_t
@@ -101,6 +103,8 @@ final class OneDNNPlan: @unchecked Sendable {
         weightsSrc = try operand(weightsPD, dnnl_query_src_md, plain: xPlain)
         weightsDiffDst = try operand(weightsPD, dnnl_query_diff_dst_md, plain: yPlain)
         weightsDiffWeights = try operand(weightsPD, dnnl_query_diff_weights_md, plain: wPlain)
+        var (dataDy, weightsDy) = (dataDiffDst.desc, weightsDiffDst.desc)
+        diffDstShared = dnnl_memory_desc_equal(&dataDy, &weightsDy) != 0
 
         var largest = dnnl_memory_desc_t(), floats = 0
         for pd in [forwardPD, dataPD, weightsPD] {

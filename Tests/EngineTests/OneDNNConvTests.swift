@@ -91,6 +91,8 @@ final class OneDNNConvTests: XCTestCase {
         let g = Self.winogradGeometries[0]
         let plan = OneDNNConv.plan(g)
         XCTAssertEqual(plan.implementations.filter { $0.contains("wino") }.count, 3, "\(plan.implementations)")
+        // Both backward kernels read dy in one blocked layout: a backward computing dx and dw reorders it once.
+        XCTAssertTrue(plan.diffDstShared)
         ConvKernels.winograd = false
         XCTAssertFalse(OneDNNConv.prefersWinograd(g))
         XCTAssertTrue(OneDNNConv.plan(g).implementations.allSatisfy { !$0.contains("wino") }, "\(OneDNNConv.plan(g).implementations)")
