@@ -48,7 +48,7 @@ struct Compare: ParsableCommand {
     @Option(help: "Let every grid run pick its base learning rate among these (comma-separated, e.g. 0.0003,0.001,0.003) on a validation split of its training shots.")
     var selectLr: String?
 
-    @Option(help: "Runs trained at once, one thread each (default: the thread count); results are the same for any number.")
+    @Option(help: "Runs trained at once, one thread each (default: the thread count); any number above one gives the results of one run at a time on one thread (a single worker trains each run on every thread, whose batch split rounds differently).")
     var workers: Int?
 
     @Flag(help: "A tiny grid that finishes in seconds (for smoke tests and CI).")
