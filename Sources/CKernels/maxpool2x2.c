@@ -1,6 +1,7 @@
 // Max pooling over 2×2 windows at stride 2 without padding (the pools of MiniAlexNet, VGG and AlexNet-shaped nets),
 // forward with its arg-max and a dense backward, one copy per instruction set. Eight outputs a vector: a row pair's
-// 16 inputs are split into even and odd columns by shuffles. Shapes: x, dx [planes, H, W]; y, dy, argmax [planes, H/2, W/2].
+// 16 inputs are split into even and odd columns by shuffles.
+// Shapes: x, dx [planes, H, W]; y, dy, argmax [planes, H/2, W/2].
 #include <stdint.h>
 #include "per_isa.h"
 
@@ -110,7 +111,8 @@ GB_PER_ISA(gb_maxpool2x2, maxpool2x2_body, MAXPOOL_PARAMS, MAXPOOL_ARGS)
 
 /// Every input element is in at most one window, so each is written once: dy where it is its window's arg-max, else
 /// 0 (also the odd last row and column, in no window) — no zeroing pass, no scattered adds. Per output row, both input
-/// rows: eight outputs (16 inputs) a vector, four when narrower (at least four), overlapping at the end as in the forward.
+/// rows: eight outputs (16 inputs) a vector, four when narrower (at least four), overlapping at the end as in the
+/// forward.
 INLINE void maxpool2x2_backward_row(const float *d, const int32_t *a, float *row, ptrdiff_t OW, int32_t rowStart) {
     if (OW >= 8) {
         const v16i lanes = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};

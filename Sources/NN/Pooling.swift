@@ -26,7 +26,7 @@ public final class MaxPool2d: ModeIndependentLayer {
     public func forward(_ x: Tensor) -> Tensor { forward(x, relu: nil) }
 
     /// With `relu`: the pool of relu(x), for a ReLU just before this layer that then runs neither its forward nor its
-    /// backward (`Sequential` fuses the pair in training); this layer's backward gives the gradient at the ReLU's input.
+    /// backward (`Sequential` fuses the pair); this layer's backward gives the gradient at the ReLU's input.
     public func forward(_ x: Tensor, relu: FusedReLU?) -> Tensor {
         let g = geometry(x.shape)
         let y = Tensor(uninitialized: [g.batch, g.inChannels, g.outHeight, g.outWidth])
