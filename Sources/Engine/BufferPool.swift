@@ -62,10 +62,9 @@ final class BufferPool: @unchecked Sendable {
             evict()
             lock.unlock()
         }
-        var raw: UnsafeMutableRawPointer?
-        let status = posix_memalign(&raw, 64, count * MemoryLayout<Float>.stride)
-        guard status == 0, let raw else { fatalError("out of memory allocating \(count) floats") }
-        return raw.bindMemory(to: Float.self, capacity: count)
+        let (bytes, overflow) = count.multipliedReportingOverflow(by: MemoryLayout<Float>.stride)
+        precondition(!overflow, "a buffer of \(count) floats overflows")
+        return LargeAllocation.allocate(bytes: bytes).bindMemory(to: Float.self, capacity: count)
     }
 
     func give(_ p: UnsafeMutablePointer<Float>, _ requested: Int) {

@@ -5,7 +5,7 @@ import Foundation
 ///
 /// oneDNN's Winograd kernels ask for a lot (ResNet-18 at 224 px, slices of 8 images: 9, 23, 36 and 88 MB for the four
 /// stages, the transformed weights included); kept per size in the buffer pool, those added up to 256 MB of peak RSS
-/// at 2 threads. Buffers are allocated outside the pool, 64-byte aligned, and never shrink.
+/// at 2 threads. Buffers are allocated outside the pool (`LargeAllocation`) and never shrink.
 final class ScratchArenas: @unchecked Sendable {
     static let shared = ScratchArenas()
 
@@ -21,7 +21,7 @@ final class ScratchArenas: @unchecked Sendable {
 
         fileprivate func grow(to floats: Int) {
             guard floats > self.floats else { return }
-            UnsafeMutableRawPointer(pointer).deallocate()
+            free(pointer)
             pointer = Arena.allocate(floats)
             self.floats = floats
         }
@@ -29,10 +29,10 @@ final class ScratchArenas: @unchecked Sendable {
         private static func allocate(_ floats: Int) -> UnsafeMutablePointer<Float> {
             let (bytes, overflow) = floats.multipliedReportingOverflow(by: MemoryLayout<Float>.stride)
             precondition(!overflow, "scratch of \(floats) floats overflows")
-            return UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64).bindMemory(to: Float.self, capacity: floats)
+            return LargeAllocation.allocate(bytes: bytes).bindMemory(to: Float.self, capacity: floats)
         }
 
-        deinit { UnsafeMutableRawPointer(pointer).deallocate() }
+        deinit { free(pointer) }
     }
 
     private let lock = NSLock()

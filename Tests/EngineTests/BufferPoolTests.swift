@@ -51,4 +51,17 @@ final class ScratchArenasTests: XCTestCase {
         arenas.give(grown)
         XCTAssertEqual(arenas.idleFloats, 5_010)
     }
+
+    /// Large buffers start on a 2 MiB boundary (so huge pages can back them), small ones on 64 bytes; both are usable
+    /// to their last byte and freed with `free`.
+    func testLargeAllocationsAreHugePageAligned() {
+        for bytes in [64, 4096, LargeAllocation.hugePage - 4, LargeAllocation.hugePage, 3 * LargeAllocation.hugePage + 12] {
+            let p = LargeAllocation.allocate(bytes: bytes)
+            let alignment = bytes >= LargeAllocation.hugePage ? LargeAllocation.hugePage : 64
+            XCTAssertEqual(Int(bitPattern: p) % alignment, 0, "\(bytes) bytes")
+            p.initializeMemory(as: UInt8.self, repeating: 7, count: bytes)
+            XCTAssertEqual(p.load(fromByteOffset: bytes - 1, as: UInt8.self), 7)
+            free(p)
+        }
+    }
 }
