@@ -2,8 +2,8 @@ import Foundation
 
 /// Memory for large buffers (activations, gradients, oneDNN scratch): 64-byte aligned, and from 2 MiB on aligned to
 /// 2 MiB and marked for transparent huge pages (`madvise(MADV_HUGEPAGE)`, which Debian's default "madvise" mode
-/// needs). Multi-megabyte activations streamed every step otherwise miss the TLB page by 4 KiB page: the comparison
-/// grid's depth-All runs, two at a time, took 15.2–16.0 s a run with huge pages against 16.3–16.9 s without.
+/// needs), for the multi-megabyte activations streamed every step: the comparison grid's FT and WA at depth All,
+/// trained as a pair, took 13.5–14.0 s a run with this against 14.7–16.4 s without (AMD EPYC, 2 vCPUs).
 /// Freed with `free`.
 enum LargeAllocation {
     static let hugePage = 2 << 20

@@ -121,8 +121,7 @@ enum OneDNNConv {
             }
             if dw != nil {
                 let src = run.staged(plan.weightsSrc, x + slice.lowerBound * inImage)
-                let diffDst = plan.diffDstShared ? stagedDiffDst ?? run.staged(plan.weightsDiffDst, dySlice)
-                                                 : run.staged(plan.weightsDiffDst, dySlice)
+                let diffDst = (plan.diffDstShared ? stagedDiffDst : nil) ?? run.staged(plan.weightsDiffDst, dySlice)
                 let target = sliceDW[worker].pointer
                 let diffWeights = run.output(plan.weightsDiffWeights, target)
                 run.execute(plan.backwardWeights, [(DNNLArg.src, plan.weightsSrc.desc, src),

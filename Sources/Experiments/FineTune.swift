@@ -91,15 +91,10 @@ public struct FineTuneOutcome {
 /// Safe to share between concurrent runs: one computes a split point's features while the others wait.
 public final class FeatureCache: @unchecked Sendable {
     typealias Features = (train: ViewBank, test: (Tensor, [Int]))
-    private var entries: [Int: Features] = [:]
-    private let lock = NSLock()
+    private let memo = SharedMemo<Features>()
     public init() {}
     func features(headStart: Int, compute: () throws -> Features) rethrows -> Features {
-        lock.lock(); defer { lock.unlock() }
-        if let hit = entries[headStart] { return hit }
-        let value = try compute()
-        entries[headStart] = value
-        return value
+        try memo.value(for: headStart, compute: compute)
     }
 }
 

@@ -14,13 +14,14 @@ import Growth
 /// No retraining of any kind: the number measures how far fine-tuning moved the pre-trained units.
 ///
 /// Runs that leave the bottom of the network untouched (frozen depths) share its outputs on the source images: the
-/// layers before the first one whose weights moved run once per split point (`SourcePrefixCache`), and each run
+/// layers before the first one whose weights moved run once per split point (`prefixes`), and each run
 /// evaluates only the rest — the same batches through the same layers, so the same logits.
 public struct RetentionProbe {
     public let source: GrownNetwork
     public let sourceTest: BatchSource
     public let sourceClasses: Int
-    private let prefixes = SourcePrefixCache()
+    /// The source network's outputs on the source test images after its first `key` layers (evaluation mode).
+    private let prefixes = SharedMemo<(Tensor, [Int])>()
 
     public init(source: GrownNetwork, sourceTest: BatchSource) {
         self.source = source; self.sourceTest = sourceTest; self.sourceClasses = source.spec.classes
@@ -43,7 +44,7 @@ public struct RetentionProbe {
         // The evaluator needs the classifier (the last layer) in what it runs.
         let unchanged = min(zip(layers, sourceLayers).prefix { Self.sameState($0.1, $1.1) }.count, layers.count - 1)
         guard unchanged > 0 else { return try Evaluator.evaluate(view.model, on: sourceTest, classes: sourceClasses).top1 }
-        let (features, labels) = try prefixes.features(length: unchanged) {
+        let (features, labels) = try prefixes.value(for: unchanged) {
             let prefix = Sequential(Array(layers.prefix(unchanged)))   // this run's copies, equal to the source's
             prefix.setTraining(false)
             return try batches.gathered { prefix.forward($0) }
@@ -80,17 +81,3 @@ public struct RetentionProbe {
     }
 }
 
-/// The source network's outputs on the source test images after its first `length` layers (evaluation mode), computed
-/// once per length and shared by concurrent runs (one computes while the others wait).
-final class SourcePrefixCache: @unchecked Sendable {
-    private var entries: [Int: (Tensor, [Int])] = [:]
-    private let lock = NSLock()
-
-    func features(length: Int, compute: () throws -> (Tensor, [Int])) rethrows -> (Tensor, [Int]) {
-        lock.lock(); defer { lock.unlock() }
-        if let hit = entries[length] { return hit }
-        let value = try compute()
-        entries[length] = value
-        return value
-    }
-}

@@ -39,10 +39,10 @@ public final class Sequential: Layer {
     /// ReLU followed by a max pool runs inside the pool (`MaxPool2d.forward(_:relu:)`): the pool's output (and in
     /// training its gradient) are the pair's, without the ReLU's passes over the larger tensor.
     public func forward(_ x: Tensor) -> Tensor {
-        guard !isTraining else { return trainingForward(x) }
+        var fused: Set<Int> = []
         var h = x, i = 0
         while i < layers.count {
-            if let conv = layers[i].1 as? Conv2d, i + 1 < layers.count, let bn = layers[i + 1].1 as? BatchNorm {
+            if !isTraining, let conv = layers[i].1 as? Conv2d, i + 1 < layers.count, let bn = layers[i + 1].1 as? BatchNorm {
                 let relu = i + 2 < layers.count ? layers[i + 2].1 as? ReLU : nil
                 if ConvBatchNormInference.applies(conv, bn, relu) {
                     h = ConvBatchNormInference.forward(conv, bn, relu, h)
@@ -52,12 +52,14 @@ public final class Sequential: Layer {
             }
             if let (relu, pool) = reluBeforePool(at: i) {
                 h = pool.forward(h, relu: relu)
+                fused.insert(i)
                 i += 2
                 continue
             }
             h = layers[i].1.forward(h)
             i += 1
         }
+        if isTraining { reluInPool = fused }   // an evaluation between a training forward and its backward keeps them
         return h
     }
 
@@ -66,21 +68,6 @@ public final class Sequential: Layer {
         guard i + 1 < layers.count, let relu = layers[i].1 as? ReLU, let pool = layers[i + 1].1 as? MaxPool2d,
               relu.isTraining == isTraining, pool.isTraining == isTraining else { return nil }
         return (FusedReLU(cap: relu.cap ?? .infinity), pool)
-    }
-    private func trainingForward(_ x: Tensor) -> Tensor {
-        reluInPool = []
-        var h = x, i = 0
-        while i < layers.count {
-            if let (relu, pool) = reluBeforePool(at: i) {
-                h = pool.forward(h, relu: relu)
-                reluInPool.insert(i)
-                i += 2
-                continue
-            }
-            h = layers[i].1.forward(h)
-            i += 1
-        }
-        return h
     }
 
     public func backward(_ dy: Tensor) -> Tensor {

@@ -12,35 +12,44 @@ final class PoolKernelTests: XCTestCase {
                              (3, 5, 28, 28, 2, 2, 0), (2, 3, 14, 14, 2, 2, 0), (2, 3, 7, 7, 2, 2, 0), (1, 2, 2, 2, 2, 2, 0), (1, 2, 3, 5, 2, 2, 0),
                              (1, 2, 4, 9, 2, 2, 0), (1, 3, 6, 16, 2, 2, 0), (2, 2, 5, 18, 2, 2, 0), (1, 2, 8, 35, 2, 2, 0), (1, 1, 4, 66, 2, 2, 0)]
 
-    func testMaxPoolMatchesNaiveReference() {
+    /// Runs `body` on every geometry at every instruction-set build the CPU runs and at 1 and 2 threads, with a generator
+    /// seeded anew for each (ISA, threads) pass and a label naming the case.
+    private func forEachCase(seed: UInt64, _ body: (ConvGeometry, inout RNG, String) -> Void) {
         for isa in CPUKernels.ISA.allCases where isa <= CPUKernels.supported {
             CPUKernels.current = isa
             for threads in [1, 2] {
                 Threads.set(threads)
-                var rng = RNG(seed: 5)
+                var rng = RNG(seed: seed)
                 for (n, c, h, w, k, s, p) in Self.geometries {
-                    let g = ConvGeometry(batch: n, inChannels: c, height: h, width: w, outChannels: c, kernel: (k, k), stride: (s, s), padding: (p, p, p, p))
-                    // Half the inputs clamped to 0, as after a ReLU: windows with tied maxima everywhere.
-                    let x = randomTensor([n, c, h, w], &rng)
-                    for i in 0..<x.count { x.pointer[i] = Swift.max(x.pointer[i], 0) }
-                    let fast = Tensor(zeros: [n, c, g.outHeight, g.outWidth]), slow = Tensor(zeros: fast.shape)
-                    var arg = [Int32](repeating: -7, count: fast.count), naiveArg = [Int32](repeating: -9, count: fast.count)
-                    PoolKernels.maxForward(x: x.pointer, y: fast.pointer, argmax: &arg, g)
-                    PoolKernels.naiveMax(x: x.pointer, y: slow.pointer, argmax: &naiveArg, g)
-                    let label = "\(g) \(isa) T\(threads)"
-                    assertClose(fast, slow, atol: 0, rtol: 0, "maxpool \(label)")
-                    // Ties go to the first maximum in row-major order, as the naive scan's.
-                    XCTAssertEqual(arg, naiveArg, "maxpool arg-max \(label)")
-                    // Without an arg-max (inference), the same values.
-                    let plain = Tensor(zeros: fast.shape)
-                    PoolKernels.maxForward(x: x.pointer, y: plain.pointer, argmax: nil, g)
-                    assertClose(plain, slow, atol: 0, rtol: 0, "maxpool without arg-max \(label)")
-                    // every recorded arg-max points at the winning value
-                    for i in 0..<fast.count {
-                        let plane = i / (g.outHeight * g.outWidth)
-                        XCTAssertEqual(x.pointer[plane * h * w + Int(arg[i])], fast.pointer[i])
-                    }
+                    let g = ConvGeometry(batch: n, inChannels: c, height: h, width: w, outChannels: c, kernel: (k, k), stride: (s, s),
+                                         padding: (p, p, p, p))
+                    body(g, &rng, "\(g) \(isa) T\(threads)")
                 }
+            }
+        }
+    }
+
+    func testMaxPoolMatchesNaiveReference() {
+        forEachCase(seed: 5) { g, rng, label in
+            let shape = [g.batch, g.inChannels, g.height, g.width]
+            // Half the inputs clamped to 0, as after a ReLU: windows with tied maxima everywhere.
+            let x = randomTensor(shape, &rng)
+            for i in 0..<x.count { x.pointer[i] = Swift.max(x.pointer[i], 0) }
+            let fast = Tensor(zeros: [g.batch, g.inChannels, g.outHeight, g.outWidth]), slow = Tensor(zeros: fast.shape)
+            var arg = [Int32](repeating: -7, count: fast.count), naiveArg = [Int32](repeating: -9, count: fast.count)
+            PoolKernels.maxForward(x: x.pointer, y: fast.pointer, argmax: &arg, g)
+            PoolKernels.naiveMax(x: x.pointer, y: slow.pointer, argmax: &naiveArg, g)
+            assertClose(fast, slow, atol: 0, rtol: 0, "maxpool \(label)")
+            // Ties go to the first maximum in row-major order, as the naive scan's.
+            XCTAssertEqual(arg, naiveArg, "maxpool arg-max \(label)")
+            // Without an arg-max (inference), the same values.
+            let plain = Tensor(zeros: fast.shape)
+            PoolKernels.maxForward(x: x.pointer, y: plain.pointer, argmax: nil, g)
+            assertClose(plain, slow, atol: 0, rtol: 0, "maxpool without arg-max \(label)")
+            // every recorded arg-max points at the winning value
+            for i in 0..<fast.count {
+                let plane = i / (g.outHeight * g.outWidth)
+                XCTAssertEqual(x.pointer[plane * g.height * g.width + Int(arg[i])], fast.pointer[i])
             }
         }
     }
@@ -48,37 +57,30 @@ final class PoolKernelTests: XCTestCase {
     /// With a ReLU fused in, the values are the pool of relu(x) and the arg-max is the naive one where the maximum is
     /// inside (0, cap), −1 elsewhere (where the ReLU passes no gradient); inference gives the same values.
     func testMaxPoolWithFusedReLUIsThePoolOfTheReLU() {
-        for isa in CPUKernels.ISA.allCases where isa <= CPUKernels.supported {
-            CPUKernels.current = isa
-            for threads in [1, 2] {
-                Threads.set(threads)
-                var rng = RNG(seed: 8)
-                for (n, c, h, w, k, s, p) in Self.geometries {
-                    for cap in [Float.infinity, 6] {
-                        let g = ConvGeometry(batch: n, inChannels: c, height: h, width: w, outChannels: c, kernel: (k, k), stride: (s, s), padding: (p, p, p, p))
-                        let x = randomTensor([n, c, h, w], &rng, scale: 8)
-                        for i in stride(from: 0, to: x.count, by: 7) { x.pointer[i] = 6 }   // at the cap: no gradient
-                        let clamped = x.copy()
-                        for i in 0..<x.count { clamped.pointer[i] = Swift.min(Swift.max(x.pointer[i], 0), cap) }
-                        let fused = Tensor(zeros: [n, c, g.outHeight, g.outWidth]), expected = Tensor(zeros: fused.shape), plain = Tensor(zeros: fused.shape)
-                        var arg = [Int32](repeating: -7, count: fused.count), naiveArg = [Int32](repeating: -9, count: fused.count)
-                        PoolKernels.maxForward(x: x.pointer, y: fused.pointer, argmax: &arg, g, relu: FusedReLU(cap: cap))
-                        PoolKernels.maxForward(x: x.pointer, y: plain.pointer, argmax: nil, g, relu: FusedReLU(cap: cap))
-                        PoolKernels.naiveMax(x: x.pointer, y: expected.pointer, argmax: &naiveArg, g)
-                        for i in 0..<expected.count {
-                            let m = expected.pointer[i]
-                            if !(m > 0 && m < cap) { naiveArg[i] = -1 }
-                            expected.pointer[i] = Swift.min(Swift.max(m, 0), cap)
-                        }
-                        let label = "\(g) cap \(cap) \(isa) T\(threads)"
-                        assertClose(fused, expected, atol: 0, rtol: 0, "maxpool after ReLU \(label)")
-                        assertClose(plain, expected, atol: 0, rtol: 0, "maxpool after ReLU, no arg-max \(label)")
-                        XCTAssertEqual(arg, naiveArg, "arg-max after ReLU \(label)")
-                        let pooledAfter = Tensor(zeros: fused.shape)
-                        PoolKernels.naiveMax(x: clamped.pointer, y: pooledAfter.pointer, g)
-                        assertClose(fused, pooledAfter, atol: 0, rtol: 0, "pool ∘ relu = relu ∘ pool \(label)")
-                    }
+        forEachCase(seed: 8) { g, rng, caseLabel in
+            for cap in [Float.infinity, 6] {
+                let x = randomTensor([g.batch, g.inChannels, g.height, g.width], &rng, scale: 8)
+                for i in stride(from: 0, to: x.count, by: 7) { x.pointer[i] = 6 }   // at the cap: no gradient
+                let clamped = x.copy()
+                for i in 0..<x.count { clamped.pointer[i] = Swift.min(Swift.max(x.pointer[i], 0), cap) }
+                let fused = Tensor(zeros: [g.batch, g.inChannels, g.outHeight, g.outWidth])
+                let expected = Tensor(zeros: fused.shape), plain = Tensor(zeros: fused.shape)
+                var arg = [Int32](repeating: -7, count: fused.count), naiveArg = [Int32](repeating: -9, count: fused.count)
+                PoolKernels.maxForward(x: x.pointer, y: fused.pointer, argmax: &arg, g, relu: FusedReLU(cap: cap))
+                PoolKernels.maxForward(x: x.pointer, y: plain.pointer, argmax: nil, g, relu: FusedReLU(cap: cap))
+                PoolKernels.naiveMax(x: x.pointer, y: expected.pointer, argmax: &naiveArg, g)
+                for i in 0..<expected.count {
+                    let m = expected.pointer[i]
+                    if !(m > 0 && m < cap) { naiveArg[i] = -1 }
+                    expected.pointer[i] = Swift.min(Swift.max(m, 0), cap)
                 }
+                let label = "\(caseLabel) cap \(cap)"
+                assertClose(fused, expected, atol: 0, rtol: 0, "maxpool after ReLU \(label)")
+                assertClose(plain, expected, atol: 0, rtol: 0, "maxpool after ReLU, no arg-max \(label)")
+                XCTAssertEqual(arg, naiveArg, "arg-max after ReLU \(label)")
+                let pooledAfter = Tensor(zeros: fused.shape)
+                PoolKernels.naiveMax(x: clamped.pointer, y: pooledAfter.pointer, g)
+                assertClose(fused, pooledAfter, atol: 0, rtol: 0, "pool ∘ relu = relu ∘ pool \(label)")
             }
         }
     }
@@ -86,25 +88,17 @@ final class PoolKernelTests: XCTestCase {
     /// The backward writes every element of dx (here filled with NaN first): the naive scatter into zeros, at every
     /// geometry, instruction set and thread count, including arg-maxes of −1 (windows a fused ReLU closed).
     func testMaxPoolBackwardMatchesNaiveScatter() {
-        for isa in CPUKernels.ISA.allCases where isa <= CPUKernels.supported {
-            CPUKernels.current = isa
-            for threads in [1, 2] {
-                Threads.set(threads)
-                var rng = RNG(seed: 6)
-                for (n, c, h, w, k, s, p) in Self.geometries {
-                    let g = ConvGeometry(batch: n, inChannels: c, height: h, width: w, outChannels: c, kernel: (k, k), stride: (s, s), padding: (p, p, p, p))
-                    let x = randomTensor([n, c, h, w], &rng)
-                    let y = Tensor(zeros: [n, c, g.outHeight, g.outWidth])
-                    var arg = [Int32](repeating: 0, count: y.count)
-                    PoolKernels.maxForward(x: x.pointer, y: y.pointer, argmax: &arg, g, relu: FusedReLU())
-                    XCTAssertTrue(arg.contains(-1) || y.array.allSatisfy { $0 > 0 }, "some windows closed by the ReLU")
-                    let dy = randomTensor(y.shape, &rng)
-                    let fast = Tensor(shape: x.shape, repeating: .nan), slow = Tensor(zeros: x.shape)
-                    PoolKernels.maxBackward(dy: dy.pointer, argmax: arg, dx: fast.pointer, g)
-                    PoolKernels.naiveMaxBackward(dy: dy.pointer, argmax: arg, dx: slow.pointer, g)
-                    assertClose(fast, slow, atol: 0, rtol: 0, "maxpool backward \(g) \(isa) T\(threads)")
-                }
-            }
+        forEachCase(seed: 6) { g, rng, label in
+            let x = randomTensor([g.batch, g.inChannels, g.height, g.width], &rng)
+            let y = Tensor(zeros: [g.batch, g.inChannels, g.outHeight, g.outWidth])
+            var arg = [Int32](repeating: 0, count: y.count)
+            PoolKernels.maxForward(x: x.pointer, y: y.pointer, argmax: &arg, g, relu: FusedReLU())
+            XCTAssertTrue(arg.contains(-1) || y.array.allSatisfy { $0 > 0 }, "some windows closed by the ReLU")
+            let dy = randomTensor(y.shape, &rng)
+            let fast = Tensor(shape: x.shape, repeating: .nan), slow = Tensor(zeros: x.shape)
+            PoolKernels.maxBackward(dy: dy.pointer, argmax: arg, dx: fast.pointer, g)
+            PoolKernels.naiveMaxBackward(dy: dy.pointer, argmax: arg, dx: slow.pointer, g)
+            assertClose(fast, slow, atol: 0, rtol: 0, "maxpool backward \(label)")
         }
     }
 }
