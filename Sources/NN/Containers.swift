@@ -35,14 +35,16 @@ public final class Sequential: Layer {
     /// Indices of ReLUs the last training forward ran inside the max pool after them (skipped in backward).
     private var reluInPool: Set<Int> = []
 
-    /// In evaluation mode, Conv2d → BatchNorm → optional ReLU runs fused (`ConvBatchNormInference`). In both modes a
+    /// Conv2d → BatchNorm → optional ReLU in evaluation mode runs fused (`ConvBatchNormInference`). In both modes a
     /// ReLU followed by a max pool runs inside the pool (`MaxPool2d.forward(_:relu:)`): the pool's output (and in
-    /// training its gradient) are the pair's, without the ReLU's passes over the larger tensor.
+    /// training its gradient) are the pair's, without the ReLU's passes over the larger tensor. The layers' own modes
+    /// decide, not this container's: a container made around layers already in evaluation mode (the evaluator's body
+    /// of a network) fuses them too.
     public func forward(_ x: Tensor) -> Tensor {
         var fused: Set<Int> = []
         var h = x, i = 0
         while i < layers.count {
-            if !isTraining, let conv = layers[i].1 as? Conv2d, i + 1 < layers.count, let bn = layers[i + 1].1 as? BatchNorm {
+            if let conv = layers[i].1 as? Conv2d, !conv.isTraining, i + 1 < layers.count, let bn = layers[i + 1].1 as? BatchNorm {
                 let relu = i + 2 < layers.count ? layers[i + 2].1 as? ReLU : nil
                 if ConvBatchNormInference.applies(conv, bn, relu) {
                     h = ConvBatchNormInference.forward(conv, bn, relu, h)
@@ -52,21 +54,22 @@ public final class Sequential: Layer {
             }
             if let (relu, pool) = reluBeforePool(at: i) {
                 h = pool.forward(h, relu: relu)
-                fused.insert(i)
+                if pool.isTraining { fused.insert(i) }
                 i += 2
                 continue
             }
             h = layers[i].1.forward(h)
             i += 1
         }
-        if isTraining { reluInPool = fused }   // an evaluation between a training forward and its backward keeps them
+        // An evaluation between a training forward and its backward keeps the training forward's set.
+        if isTraining || !fused.isEmpty { reluInPool = fused }
         return h
     }
 
-    /// A ReLU at `i` followed by a max pool, both in this container's mode: the pool with the ReLU's clamp.
-    private func reluBeforePool(at i: Int) -> (FusedReLU, MaxPool2d)? {
+    /// A ReLU at `i` followed by a max pool in the same mode: the pool with the ReLU's clamp.
+    func reluBeforePool(at i: Int) -> (FusedReLU, MaxPool2d)? {
         guard i + 1 < layers.count, let relu = layers[i].1 as? ReLU, let pool = layers[i + 1].1 as? MaxPool2d,
-              relu.isTraining == isTraining, pool.isTraining == isTraining else { return nil }
+              relu.isTraining == pool.isTraining else { return nil }
         return (FusedReLU(cap: relu.cap ?? .infinity), pool)
     }
 
@@ -216,6 +219,8 @@ extension Sequential {
                 return [(path, layer)]
             }
         }
-        return Sequential(leaves(self, ""))
+        let flat = Sequential(leaves(self, ""))
+        flat.isTraining = isTraining
+        return flat
     }
 }

@@ -64,4 +64,30 @@ final class ReLUMaxPoolFusionTests: XCTestCase {
         net.setTraining(false)
         XCTAssertEqual(net.forward(x).array, y.array)
     }
+
+    /// The layers' own modes decide the fusion, not the container's flag: a container made around layers already in
+    /// evaluation mode (as the evaluator makes its body) fuses them, and one whose flag says evaluation while its layers
+    /// train records the fused pair for backward. `flattened()` keeps the mode.
+    func testFusionFollowsTheLayersModes() {
+        func build() -> [Layer] {
+            var rng = RNG(seed: 8)
+            return [Conv2d(1, 3, kernel: 3, padding: .symmetric(1), rng: &rng), ReLU(), MaxPool2d(kernel: 2), Flatten()]
+        }
+        let layers = build(), loose = build()
+        for layer in layers + loose { layer.setTraining(false) }
+        let body = Sequential(layers)
+        XCTAssertTrue(body.isTraining, "a new container's own flag")
+        XCTAssertNotNil(body.reluBeforePool(at: 1), "evaluation-mode pair fused under a training-flagged container")
+        let x = gaussianTensor([2, 1, 8, 8], seed: 9)
+        XCTAssertEqual(body.forward(x).array, loose.reduce(x) { $1.forward($0) }.array)
+
+        let outer = Sequential([("inner", Sequential(build()))])
+        outer.setTraining(false)
+        XCTAssertFalse(outer.flattened().isTraining, "flattened view keeps the evaluation mode")
+        let flat = outer.flattened()
+        outer.setTraining(true)   // the layers train; the earlier view's flag still says evaluation
+        let y = flat.forward(x)
+        let dx = flat.backward(gaussianTensor(y.shape, seed: 10))
+        XCTAssertEqual(dx.shape, x.shape, "backward of the fused training pair runs through the pool alone")
+    }
 }
