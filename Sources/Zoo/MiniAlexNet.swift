@@ -31,14 +31,20 @@ public enum MiniAlexNet {
             for k in ["fc6", "fc7"] where name.hasPrefix(k + ".linear.") { return k + "." + name.dropFirst(k.count + 8) }
             return name
         },
-        build: { inputShape, classes, seed, _ in build(inputShape: inputShape, classes: classes, seed: seed) })
+        build: { inputShape, classes, seed, initialize in
+            build(inputShape: inputShape, classes: classes, seed: seed, initialize: initialize)
+        })
 
-    public static func build(inputShape: [Int], classes: Int, width: Int = 512, seed: UInt64) -> Sequential {
+    /// A freshly initialised MiniAlexNet (He-normal weights), or, with `initialize: false`, zero weights for a state
+    /// dict to be loaded into: every clone of a grown network builds one, and the ~1 M normal draws cost more than some
+    /// frozen-depth grid runs' training.
+    public static func build(inputShape: [Int], classes: Int, width: Int = 512, seed: UInt64, initialize: Bool = true) -> Sequential {
         precondition(inputShape.count == 3, "MiniAlexNet: input shape must be [C, H, W], got \(inputShape)")
         var rng = RNG(seed: seed)
         let (c, h, w) = (inputShape[0], inputShape[1], inputShape[2])
+        let heNormal: Init = initialize ? .kaimingNormal : .zeros
         func conv(_ i: Int, _ o: Int) -> Conv2d {
-            Conv2d(i, o, kernel: 3, padding: .symmetric(1), weightInit: .kaimingNormal, rng: &rng)
+            Conv2d(i, o, kernel: 3, padding: .symmetric(1), weightInit: heNormal, rng: &rng)
         }
         let trunk = Sequential([
             ("conv1", conv(c, 32)), ("relu1", ReLU()), ("pool1", MaxPool2d(kernel: 2)),
@@ -49,9 +55,9 @@ public enum MiniAlexNet {
         precondition(flat > 0, "MiniAlexNet: input \(inputShape) is too small (needs at least 8×8)")
         return Sequential([
             ("trunk", trunk), ("flatten", Flatten()),
-            ("fc6", Linear(flat, width, weightInit: .kaimingNormal, rng: &rng)), ("relu6", ReLU()), ("drop6", Dropout(0.5, seed: seed &+ 6)),
-            ("fc7", Linear(width, width, weightInit: .kaimingNormal, rng: &rng)), ("relu7", ReLU()), ("drop7", Dropout(0.5, seed: seed &+ 7)),
-            ("fc8", Linear(width, classes, rng: &rng)),
+            ("fc6", Linear(flat, width, weightInit: heNormal, rng: &rng)), ("relu6", ReLU()), ("drop6", Dropout(0.5, seed: seed &+ 6)),
+            ("fc7", Linear(width, width, weightInit: heNormal, rng: &rng)), ("relu7", ReLU()), ("drop7", Dropout(0.5, seed: seed &+ 7)),
+            ("fc8", Linear(width, classes, weightInit: initialize ? .kaimingUniformDefault : .zeros, rng: &rng)),
         ])
     }
 }
