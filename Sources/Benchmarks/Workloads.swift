@@ -29,6 +29,11 @@ public struct Workload: Sendable {
     public var timing: Timing = .standard
     public let build: @Sendable () -> Sequential
 
+    /// The same workload at another batch size (`grow bench --batch`, e.g. the comparison grid's 32 for MiniAlexNet).
+    public func withBatch(_ batch: Int) -> Workload {
+        Workload(name: name, batch: batch, inputShape: inputShape, classes: classes, timing: timing, build: build)
+    }
+
     /// A fixed random input batch and labels.
     public func randomBatch() -> (Tensor, [Int]) {
         var rng = RNG(seed: 7)

@@ -30,8 +30,12 @@ struct Bench: ParsableCommand {
     @Option(help: "Only these workloads (comma-separated): cifar-cnn, resnet18-64, mlp-head, mini-alexnet (the default), efficientnet-lite0-224, efficientnet-lite0-112, resnet18-224; with --conv-paths, layers whose name contains one of these.")
     var only: String?
 
+    @Option(help: "Examples per step for every selected workload instead of its own batch (e.g. 32: what `grow compare` trains MiniAlexNet with).")
+    var batch: Int?
+
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1; got \(threads).") }
+        if let batch, batch < 1 { throw ValidationError("--batch must be at least 1; got \(batch).") }
         if let only, !convPaths {
             let known = Set(Workload.all.map(\.name))
             for name in only.split(separator: ",") where !known.contains(String(name)) {
@@ -51,6 +55,7 @@ struct Bench: ParsableCommand {
         if allreduce { return AllreduceBenchmark.run(rounds: quick ? 2 : 10) }
         let selected = only.map { names in Workload.all.filter { names.split(separator: ",").map(String.init).contains($0.name) } }
             ?? Workload.standard
+        let workloads = batch.map { b in selected.map { $0.withBatch(b) } } ?? selected
         if convPaths {
             let rows = ConvPathBenchmark.measure(threads: threads.map { [$0] } ?? [1, 2], rounds: quick ? 1 : 3, minSeconds: quick ? 0.02 : 0.3,
                                                  only: only?.split(separator: ",").map(String.init),
@@ -59,7 +64,7 @@ struct Bench: ParsableCommand {
             return
         }
         if profile {
-            for w in selected {
+            for w in workloads {
                 print("\(w.name) (batch \(w.batch), \(Threads.count) threads): layer, forward ms, backward ms, inference ms")
                 for r in LayerProfile.measure(w) {
                     print("  " + r.name.padding(toLength: 44, withPad: " ", startingAt: 0) + String(format: "%9.2f %9.2f %9.2f", r.forwardMs, r.backwardMs, r.inferenceMs))
@@ -69,7 +74,7 @@ struct Bench: ParsableCommand {
         }
         let gflops = Benchmark.sgemmGFLOPS(quick: quick)
         var results: [WorkloadResult] = []
-        for w in selected {
+        for w in workloads {
             if !json { FileHandle.standardError.write("running \(w.name)…\n".data(using: .utf8)!) }
             results.append(Benchmark.run(w, quick: quick))
         }

@@ -109,6 +109,19 @@ final class CLITests: XCTestCase {
         XCTAssertTrue((again.out + again.err).contains("source study: reusing"), again.err)
     }
 
+    /// `grow bench --batch` times the selected workload at the given batch and says so in its report; a batch below
+    /// one is refused.
+    func testBenchAtAnotherBatch() throws {
+        let (out, _) = try run(["bench", "--quick", "--json", "--threads", "1", "--only", "mlp-head", "--batch", "8"])
+        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any])
+        let workloads = try XCTUnwrap(report["workloads"] as? [[String: Any]])
+        XCTAssertEqual(workloads.count, 1)
+        XCTAssertEqual(workloads[0]["batch"] as? Int, 8)
+        XCTAssertGreaterThan(workloads[0]["train_images_per_s"] as? Double ?? 0, 0)
+        let refused = try run(["bench", "--batch", "0"], expect: 64)
+        XCTAssertTrue(refused.err.contains("--batch must be at least 1"), refused.err)
+    }
+
     func testBadInputGivesClearErrors() throws {
         let missing = try run(["finetune", "--from", "nope.safetensors"], expect: 64)
         XCTAssertTrue(missing.err.contains("No checkpoint at nope.safetensors"), missing.err)
