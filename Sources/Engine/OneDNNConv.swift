@@ -5,7 +5,8 @@ import Foundation
 ///
 /// Layout: x: [N, C, H, W], w: [O, C, kH, kW], bias: [O], y: [N, O, OH, OW], all plain; the plan reorders
 /// to oneDNN's blocked layouts and back on every call (each reorder is one pass over the tensor: measured
-/// 0.32 ms of 9.35 for MiniAlexNet's conv2 forward + backward at batch 32). Like the im2col path, the batch is
+/// 0.32 ms of 9.35 for MiniAlexNet's conv2 forward + backward at batch 32), except y and dy of a convolution whose max
+/// pool takes them channel-blocked (`ChannelBlocked`). Like the im2col path, the batch is
 /// split into one slice per engine worker and each slice runs single-threaded, so OpenBLAS and OpenMP
 /// threads never compete and results are the same for a given thread count.
 enum OneDNNConv {
@@ -44,9 +45,25 @@ enum OneDNNConv {
             && g.inChannels * g.outChannels <= 256 * 256
     }
 
+    /// B when every batch slice's plan writes y, and reads dy, in the channel-blocked layout [N, C/B, OH, OW, B]
+    /// (`OneDNNPlan.channelBlock`), both directions running here: then `forward(blocked: true)` and
+    /// `backward(dyBlocked: true)` skip the reorders of y and dy.
+    static func channelBlock(_ g: ConvGeometry) -> Int? {
+        guard use(for: g) == .forwardAndBackward, !ConvKernels.isWeightHeavy(g) else { return nil }
+        let workers = Swift.min(Threads.available, g.batch)
+        let sliceSizes = Set((0..<Swift.max(workers, 1)).map { g.batch * ($0 + 1) / workers - g.batch * $0 / workers })
+        let blocks = Set(sliceSizes.map { count -> Int? in
+            var sg = g
+            sg.batch = count
+            return plan(sg).channelBlock
+        })
+        return blocks.count == 1 ? blocks.first! : nil
+    }
+
+    /// y plain, or with `blocked` in the plans' channel-blocked layout (`channelBlock(g)` must have returned one).
     static func forward(x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                        y: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
-        if ConvKernels.isWeightHeavy(g) && Threads.available > 1 && g.outChannels >= 2 * outputChannelBlock {
+                        y: UnsafeMutablePointer<Float>, _ g: ConvGeometry, blocked: Bool = false) {
+        if !blocked && ConvKernels.isWeightHeavy(g) && Threads.available > 1 && g.outChannels >= 2 * outputChannelBlock {
             return forwardByOutputChannels(x: x, w: w, bias: bias, y: y, g)
         }
         let (inImage, outImage) = (g.inChannels * g.height * g.width, g.outChannels * g.outHeight * g.outWidth)
@@ -54,22 +71,23 @@ enum OneDNNConv {
             var sg = g
             sg.batch = slice.count
             runForward(OneDNNConv.plan(sg), x: x + slice.lowerBound * inImage, w: w, bias: bias,
-                       y: y + slice.lowerBound * outImage, outChannels: g.outChannels)
+                       y: y + slice.lowerBound * outImage, outChannels: g.outChannels, blocked: blocked)
         }
     }
 
-    /// One forward primitive call: x, w, bias (zeros when nil) and y as the plan's plain operands.
+    /// One forward primitive call: x, w, bias (zeros when nil) as the plan's plain operands, y plain or, with `blocked`,
+    /// in the primitive's own layout.
     private static func runForward(_ plan: OneDNNPlan, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
-                                   bias: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>, outChannels: Int) {
+                                   bias: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>, outChannels: Int, blocked: Bool = false) {
         let zeroBias = bias == nil ? Tensor(zeros: [outChannels]) : nil
         let run = OneDNNRun(plan)
         let src = run.staged(plan.src, x)
         let wts = run.staged(plan.weights, w)
-        let dst = run.output(plan.dst, y)
+        let dst = blocked ? y : run.output(plan.dst, y)
         run.execute(plan.forward, [(DNNLArg.src, plan.src.desc, src), (DNNLArg.weights, plan.weights.desc, wts),
                                    (DNNLArg.bias, plan.bias, UnsafeMutablePointer(mutating: bias ?? UnsafePointer(zeroBias!.pointer))),
                                    (DNNLArg.dst, plan.dst.desc, dst)])
-        run.unstage(plan.dst, dst, to: y)
+        if !blocked { run.unstage(plan.dst, dst, to: y) }
     }
 
     /// Output channels of a worker's share in `forwardByOutputChannels`: a multiple of oneDNN's widest channel block.
@@ -94,9 +112,10 @@ enum OneDNNConv {
         }
     }
 
-    /// dx is overwritten (skip with nil); dw is accumulated (skip with nil). The bias gradient is the seam's.
+    /// dx is overwritten (skip with nil); dw is accumulated (skip with nil). The bias gradient is the seam's. dy is
+    /// plain or, with `dyBlocked`, in the plans' channel-blocked layout (`channelBlock(g)`).
     static func backward(x: UnsafePointer<Float>, w: UnsafePointer<Float>, dy: UnsafePointer<Float>,
-                         dx: UnsafeMutablePointer<Float>?, dw: UnsafeMutablePointer<Float>?, _ g: ConvGeometry) {
+                         dx: UnsafeMutablePointer<Float>?, dw: UnsafeMutablePointer<Float>?, _ g: ConvGeometry, dyBlocked: Bool = false) {
         let (inImage, outImage) = (g.inChannels * g.height * g.width, g.outChannels * g.outHeight * g.outWidth)
         let weightCount = g.outChannels * g.patchSize
         let workers = Swift.min(Threads.available, g.batch)
@@ -108,9 +127,9 @@ enum OneDNNConv {
             let plan = OneDNNConv.plan(sg)
             let run = OneDNNRun(plan)
             let dySlice = dy + slice.lowerBound * outImage
-            var stagedDiffDst: UnsafeMutablePointer<Float>?
+            var stagedDiffDst: UnsafeMutablePointer<Float>? = dyBlocked ? UnsafeMutablePointer(mutating: dySlice) : nil
             if let dx {
-                let diffDst = run.staged(plan.dataDiffDst, dySlice)
+                let diffDst = stagedDiffDst ?? run.staged(plan.dataDiffDst, dySlice)
                 stagedDiffDst = diffDst
                 let wts = run.staged(plan.dataWeights, w)
                 let diffSrc = run.output(plan.dataDiffSrc, dx + slice.lowerBound * inImage)
@@ -121,7 +140,7 @@ enum OneDNNConv {
             }
             if dw != nil {
                 let src = run.staged(plan.weightsSrc, x + slice.lowerBound * inImage)
-                let diffDst = (plan.diffDstShared ? stagedDiffDst : nil) ?? run.staged(plan.weightsDiffDst, dySlice)
+                let diffDst = (plan.diffDstShared || dyBlocked ? stagedDiffDst : nil) ?? run.staged(plan.weightsDiffDst, dySlice)
                 let target = sliceDW[worker].pointer
                 let diffWeights = run.output(plan.weightsDiffWeights, target)
                 run.execute(plan.backwardWeights, [(DNNLArg.src, plan.weightsSrc.desc, src),

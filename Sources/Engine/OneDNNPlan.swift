@@ -28,6 +28,9 @@ final class OneDNNPlan: @unchecked Sendable {
     let weightsSrc, weightsDiffDst, weightsDiffWeights: Operand  // backward weights
     /// Whether both backward primitives read dy in one layout, so a backward computing both reorders it once.
     let diffDstShared: Bool
+    /// B when y is in oneDNN's channel-blocked layout [N, C/B, OH, OW, B] (B = 8 or 16, dividing C) and both backward
+    /// primitives read dy in that same layout: then a max pool can read y and write dy as they are (`ChannelBlocked`).
+    let channelBlock: Int?
     /// Floats of the largest scratch buffer any of the three primitives asks for.
     let scratchFloats: Int
     let scratch: dnnl_memory_desc_t
@@ -105,6 +108,13 @@ final class OneDNNPlan: @unchecked Sendable {
         weightsDiffWeights = try operand(weightsPD, dnnl_query_diff_weights_md, plain: wPlain)
         var (dataDy, weightsDy) = (dataDiffDst.desc, weightsDiffDst.desc)
         diffDstShared = dnnl_memory_desc_equal(&dataDy, &weightsDy) != 0
+        var y = dst.desc, block: Int?
+        for (b, tag) in [(16, dnnl_nChw16c), (8, dnnl_nChw8c)] where g.outChannels % b == 0 {
+            var blocked = try Self.desc(Self.dims(yPlain), tag)
+            if dnnl_memory_desc_equal(&y, &blocked) != 0 && dnnl_memory_desc_equal(&y, &dataDy) != 0
+                && dnnl_memory_desc_equal(&y, &weightsDy) != 0 { block = b }
+        }
+        channelBlock = block
 
         var largest = dnnl_memory_desc_t(), floats = 0
         for pd in [forwardPD, dataPD, weightsPD] {

@@ -125,6 +125,35 @@ public enum PoolKernels {
         }
     }
 
+    /// The 2×2/2 max pool of a channel-blocked x (a convolution's output as oneDNN wrote it) into plain y
+    /// [N, C, H/2, W/2]; `argmax` (when given) holds `maxForward`'s indices in blocked order [N, C/B, H/2, W/2, B].
+    /// Images run in parallel.
+    public static func maxForwardBlocked(_ x: ChannelBlocked, y: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>?,
+                                         relu: FusedReLU? = nil) {
+        let (c, h, w) = (x.shape[1], x.shape[2], x.shape[3])
+        let (image, pooled) = (c * h * w, c * (h / 2) * (w / 2))
+        let (xs, ys, as_) = (UncheckedSendable(x.data.pointer), UncheckedSendable(y), UncheckedSendable(argmax))
+        parallelFor(x.shape[0], minPerThread: Swift.max(1, 262_144 / Swift.max(image, 1))) { range in
+            FusedReLU.withKernelForm(relu) { r in
+                gb_maxpool2x2_blocked(xs.value + range.lowerBound * image, ys.value + range.lowerBound * pooled,
+                                      as_.value.map { $0 + range.lowerBound * pooled }, range.count, c, h, w, x.block, r)
+            }
+        }
+    }
+
+    /// Its backward: dy plain [N, C, H/2, W/2] into dx [N, C, H, W] in blocks of `block`, every element written.
+    public static func maxBackwardBlocked(dy: UnsafePointer<Float>, argmax: UnsafePointer<Int32>, shape: [Int], block: Int) -> ChannelBlocked {
+        let (c, h, w) = (shape[1], shape[2], shape[3])
+        let (image, pooled) = (c * h * w, c * (h / 2) * (w / 2))
+        let dx = Tensor(uninitialized: shape)
+        let (ds, as_, xs) = (UncheckedSendable(dy), UncheckedSendable(argmax), UncheckedSendable(dx.pointer))
+        parallelFor(shape[0], minPerThread: Swift.max(1, 262_144 / Swift.max(image, 1))) { range in
+            gb_maxpool2x2_blocked_backward(ds.value + range.lowerBound * pooled, as_.value + range.lowerBound * pooled,
+                                           xs.value + range.lowerBound * image, range.count, c, h, w, block)
+        }
+        return ChannelBlocked(data: dx, shape: shape, block: block)
+    }
+
     /// Naive max-pool backward: dx zeroed, then each gradient added at its recorded arg-max. Tests only.
     public static func naiveMaxBackward(dy: UnsafePointer<Float>, argmax: UnsafePointer<Int32>, dx: UnsafeMutablePointer<Float>,
                                         _ g: ConvGeometry) {

@@ -34,16 +34,26 @@ public final class Sequential: Layer {
 
     /// Indices of ReLUs the last training forward ran inside the max pool after them (skipped in backward).
     private var reluInPool: Set<Int> = []
+    /// Indices of convolutions whose output the last training forward passed channel-blocked to the pool two layers up
+    /// (their backward takes the pool's blocked gradient).
+    private var blockedStages: Set<Int> = []
 
     /// Conv2d → BatchNorm → optional ReLU in evaluation mode runs fused (`ConvBatchNormInference`). In both modes a
     /// ReLU followed by a max pool runs inside the pool (`MaxPool2d.forward(_:relu:)`): the pool's output (and in
     /// training its gradient) are the pair's, without the ReLU's passes over the larger tensor. The layers' own modes
     /// decide, not this container's: a container made around layers already in evaluation mode (the evaluator's body
-    /// of a network) fuses them too.
+    /// of a network) fuses them too. A convolution before such a pair, on oneDNN with a channel-blocked output, hands
+    /// the pool its output as written (`ChannelBlocked`): no reorders between them in either direction.
     public func forward(_ x: Tensor) -> Tensor {
-        var fused: Set<Int> = []
+        var fused: Set<Int> = [], stages: Set<Int> = []
         var h = x, i = 0
         while i < layers.count {
+            if let (conv, relu, pool) = blockedStage(at: i, input: h.shape) {
+                h = pool.forward(conv.forwardBlocked(h), relu: relu)
+                if pool.isTraining { stages.insert(i); fused.insert(i + 1) }
+                i += 3
+                continue
+            }
             if let conv = layers[i].1 as? Conv2d, !conv.isTraining, i + 1 < layers.count, let bn = layers[i + 1].1 as? BatchNorm {
                 let relu = i + 2 < layers.count ? layers[i + 2].1 as? ReLU : nil
                 if ConvBatchNormInference.applies(conv, bn, relu) {
@@ -61,9 +71,17 @@ public final class Sequential: Layer {
             h = layers[i].1.forward(h)
             i += 1
         }
-        // An evaluation between a training forward and its backward keeps the training forward's set.
-        if isTraining || !fused.isEmpty { reluInPool = fused }
+        // An evaluation between a training forward and its backward keeps the training forward's sets.
+        if isTraining || !fused.isEmpty { (reluInPool, blockedStages) = (fused, stages) }
         return h
+    }
+
+    /// A convolution at `i` before a ReLU → 2×2 max pool pair, all in one mode, whose output for `shape` oneDNN writes
+    /// channel-blocked.
+    private func blockedStage(at i: Int, input shape: [Int]) -> (Conv2d, FusedReLU, MaxPool2d)? {
+        guard let conv = layers[i].1 as? Conv2d, let (relu, pool) = reluBeforePool(at: i + 1), pool.isPlain2x2,
+              conv.isTraining == pool.isTraining, conv.channelBlock(for: shape) != nil else { return nil }
+        return (conv, relu, pool)
     }
 
     /// A ReLU at `i` followed by a max pool in the same mode: the pool with the ReLU's clamp.
@@ -74,8 +92,18 @@ public final class Sequential: Layer {
     }
 
     public func backward(_ dy: Tensor) -> Tensor {
-        var g = dy
-        for i in layers.indices.reversed() where i >= backwardFloor && !reluInPool.contains(i) { g = layers[i].1.backward(g) }
+        var g = dy, i = layers.count - 1
+        while i >= backwardFloor {
+            if blockedStages.contains(i - 2), let conv = layers[i - 2].1 as? Conv2d, let pool = layers[i].1 as? MaxPool2d {
+                // Below the floor, the stage's convolution needs no gradient, and nothing under the floor does.
+                guard i - 2 >= backwardFloor else { break }
+                g = conv.backward(blocked: pool.backwardBlocked(g))
+                i -= 3
+                continue
+            }
+            if !reluInPool.contains(i) { g = layers[i].1.backward(g) }
+            i -= 1
+        }
         return backwardFloor == 0 ? g : Tensor(zeros: [0])
     }
 }

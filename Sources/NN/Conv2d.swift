@@ -101,6 +101,34 @@ public final class Conv2d: Layer {
         return y
     }
 
+    /// The channel block of `forwardBlocked`'s output for an input of this shape, or nil where that path does not apply
+    /// (not on oneDNN in both directions, or oneDNN keeps the output plain).
+    public func channelBlock(for shape: [Int]) -> Int? {
+        guard shape.count == 4, shape[1] == inChannels else { return nil }
+        return ConvKernels.channelBlock(geometry(for: shape))
+    }
+
+    /// `forward` with the output as oneDNN's kernels wrote it, channel-blocked (`channelBlock(for:)` must have
+    /// returned a block): for a max pool that reads it so (`Sequential`'s conv → ReLU → pool stage).
+    public func forwardBlocked(_ x: Tensor) -> ChannelBlocked {
+        let g = geometry(for: x.shape)
+        columns = nil
+        let y = ConvKernels.forwardBlocked(x: x.pointer, w: weight.value.pointer, bias: bias?.value.pointer, g)
+        if isTraining { input = x; geometry = g }
+        return y
+    }
+
+    /// `backward` from a gradient in the layout of `forwardBlocked`'s output.
+    public func backward(blocked dy: ChannelBlocked) -> Tensor {
+        guard let x = input, let g = geometry else { preconditionFailure("\(summary): backward without a training forward") }
+        let dx = needsInputGradient ? Tensor(uninitialized: x.shape) : nil
+        ConvKernels.backwardBlocked(x: x.pointer, w: weight.value.pointer, dy: dy, dx: dx?.pointer,
+                                    dw: weight.trainable ? weight.grad.pointer : nil,
+                                    dbias: (bias?.trainable ?? false) ? bias!.grad.pointer : nil, g)
+        input = nil
+        return dx ?? Tensor(zeros: [0])
+    }
+
     public func backward(_ dy: Tensor) -> Tensor {
         guard let x = input, let g = geometry else { preconditionFailure("\(summary): backward without a training forward") }
         checkShape(dy.shape == [g.batch, outChannels, g.outHeight, g.outWidth], summary + " backward",

@@ -9,6 +9,8 @@ public final class MaxPool2d: ModeIndependentLayer {
     public var needsInputGradient = true
     private var argmax: [Int32] = []
     private var inputShape: [Int] = []
+    /// The channel block of the last training forward's input when it was channel-blocked (its arg-max is in that order).
+    private var inputBlock: Int?
 
     public init(kernel: Int, stride: Int? = nil, padding: Int = 0) {
         self.kernel = kernel; self.stride = stride ?? kernel; self.padding = padding
@@ -40,10 +42,46 @@ public final class MaxPool2d: ModeIndependentLayer {
             initialized = y.count
         }
         inputShape = x.shape
+        inputBlock = nil
         return y
     }
 
+    /// 2×2 windows at stride 2 without padding: the windows `forward(_:relu:)` also takes from a channel-blocked input.
+    public var isPlain2x2: Bool { kernel == 2 && stride == 2 && padding == 0 }
+
+    /// `forward(_:relu:)` of a channel-blocked input (a convolution's output as oneDNN wrote it), the output plain;
+    /// its gradient comes back blocked from `backwardBlocked`. Needs `isPlain2x2`.
+    public func forward(_ x: ChannelBlocked, relu: FusedReLU?) -> Tensor {
+        precondition(isPlain2x2, "\(summary): a channel-blocked input needs 2×2 windows at stride 2 without padding")
+        let g = geometry(x.shape)
+        let y = Tensor(uninitialized: [g.batch, g.inChannels, g.outHeight, g.outWidth])
+        guard isTraining else {
+            PoolKernels.maxForwardBlocked(x, y: y.pointer, argmax: nil, relu: relu)
+            return y
+        }
+        argmax = [Int32](unsafeUninitializedCapacity: y.count) { a, initialized in
+            PoolKernels.maxForwardBlocked(x, y: y.pointer, argmax: a.baseAddress!, relu: relu)
+            initialized = y.count
+        }
+        inputShape = x.shape
+        inputBlock = x.block
+        return y
+    }
+
+    /// The gradient of a `forward` of a channel-blocked input, in the input's layout.
+    public func backwardBlocked(_ dy: Tensor) -> ChannelBlocked {
+        guard let block = inputBlock else { preconditionFailure("\(summary): blocked backward after a plain forward") }
+        checkShape(dy.count == argmax.count, summary + " backward", expected: "\(argmax.count) elements", actual: dy.shape)
+        let dx = argmax.withUnsafeBufferPointer { a in
+            PoolKernels.maxBackwardBlocked(dy: dy.pointer, argmax: a.baseAddress!, shape: inputShape, block: block)
+        }
+        argmax = []
+        inputBlock = nil
+        return dx
+    }
+
     public func backward(_ dy: Tensor) -> Tensor {
+        precondition(inputBlock == nil, "\(summary): plain backward after a channel-blocked forward")
         checkShape(dy.count == argmax.count, summary + " backward", expected: "\(argmax.count) elements", actual: dy.shape)
         let dx = Tensor(uninitialized: inputShape)
         argmax.withUnsafeBufferPointer { a in

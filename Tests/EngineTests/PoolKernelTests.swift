@@ -29,6 +29,47 @@ final class PoolKernelTests: XCTestCase {
         }
     }
 
+    /// The 2×2/2 pool of a channel-blocked input (blocks of 8 and 16, the widths of each vector path and odd sizes)
+    /// against the plain kernel on the same values, with and without a fused ReLU: outputs equal, arg-max equal in
+    /// blocked order, inference equal; the blocked backward equals the plain one, reblocked.
+    func testBlockedMaxPoolMatchesThePlainPool() {
+        for isa in CPUKernels.ISA.allCases where isa <= CPUKernels.supported {
+            CPUKernels.current = isa
+            for threads in [1, 2] {
+                Threads.set(threads)
+                var rng = RNG(seed: 11)
+                for block in [8, 16] {
+                    for (n, blocks, h, w) in [(3, 1, 14, 14), (2, 2, 7, 7), (1, 1, 9, 11), (2, 1, 28, 28), (1, 2, 3, 5), (2, 1, 2, 2)] {
+                        let shape = [n, blocks * block, h, w]
+                        let x = randomTensor(shape, &rng)
+                        for i in stride(from: 0, to: x.count, by: 3) { x.pointer[i] = 0 }   // tied maxima
+                        let g = ConvGeometry(batch: n, inChannels: shape[1], height: h, width: w, outChannels: shape[1],
+                                             kernel: (2, 2), stride: (2, 2), padding: (0, 0, 0, 0))
+                        let blocked = ChannelBlocked(blocking: x, block: block)
+                        for relu in [nil, FusedReLU(cap: .infinity), FusedReLU(cap: 0.5)] {
+                            let label = "\(shape) block \(block) relu \(relu.map { "\($0.cap)" } ?? "none") \(isa) T\(threads)"
+                            let y = Tensor(zeros: [n, shape[1], h / 2, w / 2]), expected = Tensor(zeros: y.shape)
+                            var arg = [Int32](repeating: -7, count: y.count), plainArg = [Int32](repeating: -9, count: y.count)
+                            PoolKernels.maxForwardBlocked(blocked, y: y.pointer, argmax: &arg, relu: relu)
+                            PoolKernels.maxForward(x: x.pointer, y: expected.pointer, argmax: &plainArg, g, relu: relu)
+                            XCTAssertEqual(y.array, expected.array, "blocked pool \(label)")
+                            let argInBlocks = ChannelBlocked(blocking: Tensor(shape: y.shape, values: plainArg.map(Float.init)), block: block)
+                            XCTAssertEqual(arg, argInBlocks.data.array.map { Int32($0) }, "blocked arg-max \(label)")
+                            let inference = Tensor(zeros: y.shape)
+                            PoolKernels.maxForwardBlocked(blocked, y: inference.pointer, argmax: nil, relu: relu)
+                            XCTAssertEqual(inference.array, expected.array, "blocked pool without arg-max \(label)")
+                            let dy = randomTensor(y.shape, &rng)
+                            let dx = PoolKernels.maxBackwardBlocked(dy: dy.pointer, argmax: arg, shape: shape, block: block)
+                            let plainDX = Tensor(shape: shape, repeating: .nan)
+                            PoolKernels.maxBackward(dy: dy.pointer, argmax: plainArg, dx: plainDX.pointer, g)
+                            XCTAssertEqual(dx.plain().array, plainDX.array, "blocked backward \(label)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     func testMaxPoolMatchesNaiveReference() {
         forEachCase(seed: 5) { g, rng, label in
             let shape = [g.batch, g.inChannels, g.height, g.width]

@@ -90,4 +90,45 @@ final class ReLUMaxPoolFusionTests: XCTestCase {
         let dx = flat.backward(gaussianTensor(y.shape, seed: 10))
         XCTAssertEqual(dx.shape, x.shape, "backward of the fused training pair runs through the pool alone")
     }
+
+    /// Conv → ReLU → 2×2 max pool with the convolution on oneDNN and a channel-blocked output runs as a stage (the pool
+    /// reads the blocked output, the convolution's backward takes the pool's blocked gradient): outputs, input and
+    /// weight gradients equal the layers one by one exactly, the bias gradient (summed per channel block) to rounding;
+    /// evaluation too. A 5×5 kernel (oneDNN's direct kernels at AVX2 and AVX-512) and MiniAlexNet's conv2 (Winograd).
+    func testConvolutionPoolStageMatchesTheLayersOneByOne() throws {
+        try XCTSkipUnless(OneDNNRuntime.available, "no oneDNN CPU engine")
+        for threads in [1, 2] {
+            Threads.set(threads)
+            for (i, (inC, outC, kernel, side)) in [(16, 32, 5, 10), (32, 64, 3, 14), (64, 128, 3, 4)].enumerated() {
+                func build() -> (Conv2d, [Layer]) {
+                    var rng = RNG(seed: UInt64(70 + i))
+                    let conv = Conv2d(inC, outC, kernel: kernel, padding: .symmetric(kernel / 2), rng: &rng)
+                    return (conv, [conv, ReLU(), MaxPool2d(kernel: 2), Flatten(), Linear(outC * (side / 2) * (side / 2), 4, rng: &rng)])
+                }
+                let (conv, layers) = build(), (_, loose) = build()
+                let net = Sequential(layers)
+                let x = gaussianTensor([i == 2 ? 8 : 3, inC, side, side], seed: UInt64(80 + i), scale: 2)
+                let label = "case \(i) T\(threads)"
+                guard conv.channelBlock(for: x.shape) != nil else {
+                    XCTAssertNotEqual(i, 0, "the 5×5 convolution runs on oneDNN with a channel-blocked output \(label)")
+                    continue
+                }
+                let y = net.forward(x)
+                XCTAssertEqual(y.array, loose.reduce(x) { $1.forward($0) }.array, "forward \(label)")
+                let dy = gaussianTensor(y.shape, seed: UInt64(90 + i))
+                XCTAssertEqual(net.backward(dy).array, loose.reversed().reduce(dy) { $1.backward($0) }.array, "input gradient \(label)")
+                let (grads, looseGrads) = (net.namedParameters().map(\.parameter), loose.flatMap { $0.namedParameters() }.map(\.parameter))
+                XCTAssertEqual(grads[0].grad.array, looseGrads[0].grad.array, "weight gradient \(label)")
+                let (bias, looseBias) = (grads[1].grad, looseGrads[1].grad)
+                let largest = looseBias.array.map(abs).max()!
+                for k in 0..<bias.count {
+                    XCTAssertEqual(bias.pointer[k], looseBias.pointer[k], accuracy: 1e-5 * largest, "bias gradient \(k) \(label)")
+                }
+                XCTAssertTrue(bias.array.contains { $0 != 0 }, "bias gradient reached \(label)")
+                net.setTraining(false)
+                for layer in loose { layer.setTraining(false) }
+                XCTAssertEqual(net.forward(x).array, loose.reduce(x) { $1.forward($0) }.array, "evaluation \(label)")
+            }
+        }
+    }
 }

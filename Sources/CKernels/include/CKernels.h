@@ -74,6 +74,15 @@ void gb_maxpool2x2(const float *x, float *y, int32_t *argmax, ptrdiff_t planes, 
 void gb_maxpool2x2_backward(const float *dy, const int32_t *argmax, float *dx, ptrdiff_t planes, ptrdiff_t H,
                             ptrdiff_t W);
 
+/// The same pool over x in oneDNN's channel-blocked layout [N, C/block, H, W, block] (block 8 or 16, dividing C) into
+/// plain y [N, C, H/2, W/2] (maxpool2x2_blocked.c); argmax (NULL: not kept) [N, C/block, H/2, W/2, block] holds the
+/// same indices as gb_maxpool2x2's, in blocked order.
+void gb_maxpool2x2_blocked(const float *x, float *y, int32_t *argmax, ptrdiff_t N, ptrdiff_t C, ptrdiff_t H,
+                           ptrdiff_t W, ptrdiff_t block, const GBReLU *relu);
+/// Its backward: plain dy [N, C, H/2, W/2] into blocked dx [N, C/block, H, W, block], every element written.
+void gb_maxpool2x2_blocked_backward(const float *dy, const int32_t *argmax, float *dx, ptrdiff_t N, ptrdiff_t C,
+                                    ptrdiff_t H, ptrdiff_t W, ptrdiff_t block);
+
 /// Winograd F(4×4, 3×3) transforms (winograd_f43.c; shapes in WinogradConv.swift). Weights: rows `first ..< first +
 /// count` of U [36, inC, outC] from w [outC, inC, 3, 3], or with `flip` from w [inC, outC, 3, 3] rotated 180°.
 void gb_winograd_weights(const float *w, ptrdiff_t inC, ptrdiff_t outC, int flip, ptrdiff_t first, ptrdiff_t count,
