@@ -18,28 +18,29 @@ public struct ChannelBlocked {
 
     /// The same values in plain NCHW (tests, and any consumer without a blocked path).
     public func plain() -> Tensor {
-        let (n, c, hw) = (shape[0], shape[1], shape[2] * shape[3])
         let out = Tensor(uninitialized: shape)
-        for b in 0..<n {
-            for ch in 0..<c {
-                let from = data.pointer + (b * c + ch / block * block) * hw + ch % block, to = out.pointer + (b * c + ch) * hw
-                for p in 0..<hw { to[p] = from[p * block] }
-            }
+        Self.eachPlane(shape, block: block) { plain, blocked, pixels in
+            for p in 0..<pixels { out.pointer[plain + p] = data.pointer[blocked + p * block] }
         }
         return out
     }
 
     /// Plain NCHW `x` in blocks of `block` (tests).
     public init(blocking x: Tensor, block: Int) {
-        let (n, c, hw) = (x.shape[0], x.shape[1], x.shape[2] * x.shape[3])
         let data = Tensor(uninitialized: x.shape)
-        for b in 0..<n {
-            for ch in 0..<c {
-                let to = data.pointer + (b * c + ch / block * block) * hw + ch % block, from = x.pointer + (b * c + ch) * hw
-                for p in 0..<hw { to[p * block] = from[p] }
-            }
+        Self.eachPlane(x.shape, block: block) { plain, blocked, pixels in
+            for p in 0..<pixels { data.pointer[blocked + p * block] = x.pointer[plain + p] }
         }
         self.init(data: data, shape: x.shape, block: block)
+    }
+
+    /// `body(plain, blocked, pixels)` for every channel plane of an NCHW `shape`: where the plane starts in the plain
+    /// layout and in the blocked one (its pixels `block` floats apart there).
+    private static func eachPlane(_ shape: [Int], block: Int, _ body: (Int, Int, Int) -> Void) {
+        let (c, hw) = (shape[1], shape[2] * shape[3])
+        for b in 0..<shape[0] {
+            for ch in 0..<c { body((b * c + ch) * hw, (b * c + ch / block * block) * hw + ch % block, hw) }
+        }
     }
 }
 

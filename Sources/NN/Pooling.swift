@@ -30,20 +30,7 @@ public final class MaxPool2d: ModeIndependentLayer {
     /// With `relu`: the pool of relu(x), for a ReLU just before this layer that then runs neither its forward nor its
     /// backward (`Sequential` fuses the pair); this layer's backward gives the gradient at the ReLU's input.
     public func forward(_ x: Tensor, relu: FusedReLU?) -> Tensor {
-        let g = geometry(x.shape)
-        let y = Tensor(uninitialized: [g.batch, g.inChannels, g.outHeight, g.outWidth])
-        guard isTraining else {   // inference: no arg-max to keep
-            PoolKernels.maxForward(x: x.pointer, y: y.pointer, argmax: nil, g, relu: relu)
-            return y
-        }
-        // Every entry is written by the kernel: no zero fill first.
-        argmax = [Int32](unsafeUninitializedCapacity: y.count) { a, initialized in
-            PoolKernels.maxForward(x: x.pointer, y: y.pointer, argmax: a.baseAddress!, g, relu: relu)
-            initialized = y.count
-        }
-        inputShape = x.shape
-        inputBlock = nil
-        return y
+        pooled(x.shape, block: nil) { g, y, argmax in PoolKernels.maxForward(x: x.pointer, y: y, argmax: argmax, g, relu: relu) }
     }
 
     /// 2×2 windows at stride 2 without padding: the windows `forward(_:relu:)` also takes from a channel-blocked input.
@@ -53,18 +40,25 @@ public final class MaxPool2d: ModeIndependentLayer {
     /// its gradient comes back blocked from `backwardBlocked`. Needs `isPlain2x2`.
     public func forward(_ x: ChannelBlocked, relu: FusedReLU?) -> Tensor {
         precondition(isPlain2x2, "\(summary): a channel-blocked input needs 2×2 windows at stride 2 without padding")
-        let g = geometry(x.shape)
+        return pooled(x.shape, block: x.block) { _, y, argmax in PoolKernels.maxForwardBlocked(x, y: y, argmax: argmax, relu: relu) }
+    }
+
+    /// The output for an input of `shape`, written by `kernel` with an arg-max buffer in training (kept for backward,
+    /// with the input's shape and channel block) and none at inference.
+    private func pooled(_ shape: [Int], block: Int?,
+                        _ kernel: (ConvGeometry, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Int32>?) -> Void) -> Tensor {
+        let g = geometry(shape)
         let y = Tensor(uninitialized: [g.batch, g.inChannels, g.outHeight, g.outWidth])
         guard isTraining else {
-            PoolKernels.maxForwardBlocked(x, y: y.pointer, argmax: nil, relu: relu)
+            kernel(g, y.pointer, nil)
             return y
         }
+        // Every entry is written by the kernel: no zero fill first.
         argmax = [Int32](unsafeUninitializedCapacity: y.count) { a, initialized in
-            PoolKernels.maxForwardBlocked(x, y: y.pointer, argmax: a.baseAddress!, relu: relu)
+            kernel(g, y.pointer, a.baseAddress!)
             initialized = y.count
         }
-        inputShape = x.shape
-        inputBlock = x.block
+        (inputShape, inputBlock) = (shape, block)
         return y
     }
 
