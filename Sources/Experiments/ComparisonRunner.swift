@@ -109,6 +109,10 @@ public final class ComparisonRunner {
             }
             if reused > 0 { log("reusing \(reused) runs finished earlier with this configuration (\(dir.path); delete it to run them again)") }
             done = reused
+            // No process saves a run before every process has read the store: they must agree on which jobs are left,
+            // since each derives who runs what from the jobs' costs. (Without this wait, a rank that read the store
+            // after another had saved its first run saw other costs, and that grid lost a run: seen once under load.)
+            _ = distribution?.allGather(Data())
         }
         totalCost = max(1, jobs.reduce(0) { $0 + $1.cost })
         let (runs, failure) = distribution.map { $0.size > 1 ? executeDistributed(jobs, on: $0) : execute(jobs) } ?? execute(jobs)
