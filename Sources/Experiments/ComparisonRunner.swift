@@ -3,6 +3,7 @@ import Engine
 import Datasets
 import Training
 import Growth
+import NN
 
 /// Runs a `ComparisonConfig` against a source checkpoint.
 public final class ComparisonRunner {
@@ -94,6 +95,7 @@ public final class ComparisonRunner {
             try source.save(to: keep.sourceURL)
         }
         if let dir = finishedRunsDirectory {
+            if let (rank, seconds) = FaultInjection.slowStoreRead, rank == distribution?.rank { Thread.sleep(forTimeInterval: seconds) }
             let store = try FinishedRuns(directory: dir, config: config, source: results.sourceDescription)
             var reused = 0
             jobs = jobs.map { job in

@@ -8,7 +8,9 @@ import Foundation
 /// - `GROW_FAULT_SIGNAL_IN_WRITE=KILL:3`: the signal half-way through the 3rd atomic file write (KILL: a crash
 ///   mid-checkpoint; TERM or INT after a first one: the impatient second Ctrl-C);
 /// - `GROW_FAULT_FAIL_RANK=1:5`: in a data-parallel run, rank 1 fails with an error after step 5 (a rank that dies);
-/// - `GROW_FAULT_NAN_AT_STEP=7`: the last trainable parameter (the classifier's) becomes NaN before step 7 (a divergence).
+/// - `GROW_FAULT_NAN_AT_STEP=7`: the last trainable parameter (the classifier's) becomes NaN before step 7 (a divergence);
+/// - `GROW_FAULT_SLOW_STORE_READ=1:2`: in a grid spread over ranks, rank 1 reads the finished-runs store 2 s late (a
+///   rank that starts late, while the others run and save).
 public enum FaultInjection {
     nonisolated(unsafe) static let environment = ProcessInfo.processInfo.environment
     nonisolated(unsafe) static var writes = 0
@@ -36,6 +38,13 @@ public enum FaultInjection {
     public static let failRank: (rank: Int, step: Int)? = {
         let parts = (environment["GROW_FAULT_FAIL_RANK"] ?? "").split(separator: ":").compactMap { Int($0) }
         return parts.count == 2 ? (parts[0], parts[1]) : nil
+    }()
+
+    /// (rank, seconds) from GROW_FAULT_SLOW_STORE_READ.
+    public static let slowStoreRead: (rank: Int, seconds: Double)? = {
+        let parts = (environment["GROW_FAULT_SLOW_STORE_READ"] ?? "").split(separator: ":")
+        guard parts.count == 2, let rank = Int(parts[0]), let seconds = Double(parts[1]) else { return nil }
+        return (rank, seconds)
     }()
 
     /// The error of an injected failure.

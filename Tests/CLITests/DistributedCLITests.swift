@@ -109,6 +109,12 @@ extension CLITests {
         XCTAssertEqual(try resultsWithoutTimes("two"), try resultsWithoutTimes("one"))
         let report = try String(contentsOf: work.appendingPathComponent("two/report.md"), encoding: .utf8)
         XCTAssertTrue(report.contains("processes 2 (MPI ranks)"), "the report says how it ran")
+        // Rank 1 late to read the finished-runs store, while rank 0 runs and saves: the ranks still agree on who runs
+        // what, and no run is lost (before the ranks waited for each other there, this grid lost one).
+        let late = try launch(args + ["--out", "late"], environment: environment.merging(["GROW_FAULT_SLOW_STORE_READ": "1:3"]) { a, _ in a },
+                              wrapper: wrapper)
+        XCTAssertEqual(late.status, 0, late.err)
+        XCTAssertEqual(try resultsWithoutTimes("late"), try resultsWithoutTimes("one"))
     }
 
     /// A rank that fails ends the whole job with a message naming it, instead of leaving the others waiting in a collective.
