@@ -7,11 +7,6 @@
 
 typedef float v4 __attribute__((vector_size(16)));
 typedef int32_t v4i __attribute__((vector_size(16)));
-typedef int32_t v8i __attribute__((vector_size(32)));
-typedef int32_t v16i __attribute__((vector_size(64)));
-
-/// a where mask (all ones), else b.
-#define SELECT(T, I, mask, a, b) ((T)(((mask) & (I)(a)) | (~(mask) & (I)(b))))
 
 /// The windows' maxima, first in row-major order on ties (a, b the top row, c, d the bottom): the top pair's winner,
 /// the bottom pair's, then the bottom only if strictly greater — the selections of the naive scan. All selections are

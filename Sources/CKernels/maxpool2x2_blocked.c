@@ -8,13 +8,7 @@
 #include <stdlib.h>
 #include "per_isa.h"
 
-typedef int32_t v8i __attribute__((vector_size(32)));
-typedef int32_t v16i __attribute__((vector_size(64)));
-
-/// a where mask (all ones), else b.
-#define SELECT(T, I, mask, a, b) ((T)(((mask) & (I)(a)) | (~(mask) & (I)(b))))
-
-/// One (image, channel block): x block [H, W, B] into the pooled block [OH, OW, B] (`out`) and the arg-max block
+/// One (image, channel block): x block [H, W, B] into the pooled block [OH, OW, B] (`pooled`) and the arg-max block
 /// [OH, OW, B]. argmax and relu are constants where inlined, so each variant loses its branches.
 #define BLOCKED_FORWARD(B, T, I)                                                                                      \
     INLINE void maxpool2x2_blocked_block##B(const float *x, float *pooled, int32_t *argmax, ptrdiff_t H,             \

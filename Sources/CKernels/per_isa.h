@@ -3,6 +3,7 @@
 #ifndef GROWINGBRAIN_PER_ISA_H
 #define GROWINGBRAIN_PER_ISA_H
 
+#include <stdint.h>
 #include <string.h>
 #include "CKernels.h"
 
@@ -10,6 +11,11 @@
 
 typedef float v8 __attribute__((vector_size(32)));
 typedef float v16 __attribute__((vector_size(64)));
+typedef int32_t v8i __attribute__((vector_size(32)));
+typedef int32_t v16i __attribute__((vector_size(64)));
+
+/// a where mask (all ones, as a comparison gives), else b: a selection without a branch.
+#define SELECT(T, I, mask, a, b) ((T)(((mask) & (I)(a)) | (~(mask) & (I)(b))))
 
 #define LOAD(T, p) ({ T v_; memcpy(&v_, (p), sizeof(T)); v_; })
 #define STORE(T, p, v) do { T v_ = (v); memcpy((p), &v_, sizeof(T)); } while (0)
