@@ -51,10 +51,11 @@ extension ConvKernels {
         path(for: g) == .onednn && backwardPath(for: g) == .onednn ? OneDNNConv.channelBlock(g) : nil
     }
 
-    /// `forward` with y [N, O/B, OH, OW, B] as oneDNN wrote it (B = `channelBlock(g)`).
+    /// `forward` with y [N, O/B, OH, OW, B] as oneDNN wrote it (B = `channelBlock(g)`), or nil, having run nothing,
+    /// where `g` has no such path.
     public static func forwardBlocked(x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                                      _ g: ConvGeometry) -> ChannelBlocked {
-        guard let block = channelBlock(g) else { preconditionFailure("ConvKernels.forwardBlocked: no channel-blocked path for \(g)") }
+                                      _ g: ConvGeometry) -> ChannelBlocked? {
+        guard let block = channelBlock(g) else { return nil }
         FLOPCounter.add(multiplyAdds: multiplyAdds(g))
         let y = Tensor(uninitialized: [g.batch, g.outChannels, g.outHeight, g.outWidth])
         OneDNNConv.forward(x: x, w: w, bias: bias, y: y.pointer, g, blocked: true)

@@ -45,11 +45,11 @@ enum OneDNNConv {
             && g.inChannels * g.outChannels <= 256 * 256
     }
 
-    /// B when every batch slice's plan writes y, and reads dy, in the channel-blocked layout [N, C/B, OH, OW, B]
-    /// (`OneDNNPlan.channelBlock`), both directions running here: then `forward(blocked: true)` and
-    /// `backward(dyBlocked: true)` skip the reorders of y and dy.
+    /// For a geometry that runs here in both directions (`ConvKernels.channelBlock` checks the paths): B when every
+    /// batch slice's plan writes y, and reads dy, in the channel-blocked layout [N, C/B, OH, OW, B]
+    /// (`OneDNNPlan.channelBlock`); then `forward(blocked: true)` and `backward(dyBlocked: true)` skip the reorders of
+    /// y and dy.
     static func channelBlock(_ g: ConvGeometry) -> Int? {
-        guard use(for: g) == .forwardAndBackward, !ConvKernels.isWeightHeavy(g) else { return nil }
         let workers = Swift.min(Threads.available, g.batch)
         let sliceSizes = Set((0..<Swift.max(workers, 1)).map { g.batch * ($0 + 1) / workers - g.batch * $0 / workers })
         let blocks = Set(sliceSizes.map { count -> Int? in

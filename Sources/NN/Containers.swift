@@ -48,9 +48,9 @@ public final class Sequential: Layer {
         var fused: Set<Int> = [], stages: Set<Int> = []
         var h = x, i = 0
         while i < layers.count {
-            if let (conv, relu, pool) = blockedStage(at: i, input: h.shape) {
-                h = pool.forward(conv.forwardBlocked(h), relu: relu)
-                if pool.isTraining { stages.insert(i); fused.insert(i + 1) }
+            if let (conv, relu, pool) = blockedStage(at: i), let y = conv.forwardBlocked(h) {
+                h = pool.forward(y, relu: relu)
+                if pool.isTraining { stages.insert(i) }
                 i += 3
                 continue
             }
@@ -72,15 +72,15 @@ public final class Sequential: Layer {
             i += 1
         }
         // An evaluation between a training forward and its backward keeps the training forward's sets.
-        if isTraining || !fused.isEmpty { (reluInPool, blockedStages) = (fused, stages) }
+        if isTraining || !fused.isEmpty || !stages.isEmpty { (reluInPool, blockedStages) = (fused, stages) }
         return h
     }
 
-    /// A convolution at `i` before a ReLU → 2×2 max pool pair, all in one mode, whose output for `shape` oneDNN writes
-    /// channel-blocked.
-    private func blockedStage(at i: Int, input shape: [Int]) -> (Conv2d, FusedReLU, MaxPool2d)? {
+    /// A convolution at `i` before a ReLU → 2×2 max pool pair, all in one mode: a stage if oneDNN writes the
+    /// convolution's output channel-blocked (`Conv2d.forwardBlocked`).
+    private func blockedStage(at i: Int) -> (Conv2d, FusedReLU, MaxPool2d)? {
         guard let conv = layers[i].1 as? Conv2d, let (relu, pool) = reluBeforePool(at: i + 1), pool.isPlain2x2,
-              conv.isTraining == pool.isTraining, conv.channelBlock(for: shape) != nil else { return nil }
+              conv.isTraining == pool.isTraining else { return nil }
         return (conv, relu, pool)
     }
 

@@ -108,12 +108,12 @@ public final class Conv2d: Layer {
         return ConvKernels.channelBlock(geometry(for: shape))
     }
 
-    /// `forward` with the output as oneDNN's kernels wrote it, channel-blocked (`channelBlock(for:)` must have
-    /// returned a block): for a max pool that reads it so (`Sequential`'s conv → ReLU → pool stage).
-    public func forwardBlocked(_ x: Tensor) -> ChannelBlocked {
+    /// `forward` with the output as oneDNN's kernels wrote it, channel-blocked, for a max pool that reads it so
+    /// (`Sequential`'s conv → ReLU → pool stage); nil, having run nothing, where `channelBlock(for:)` is nil.
+    public func forwardBlocked(_ x: Tensor) -> ChannelBlocked? {
         let g = geometry(for: x.shape)
+        guard let y = ConvKernels.forwardBlocked(x: x.pointer, w: weight.value.pointer, bias: bias?.value.pointer, g) else { return nil }
         columns = nil
-        let y = ConvKernels.forwardBlocked(x: x.pointer, w: weight.value.pointer, bias: bias?.value.pointer, g)
         if isTraining { input = x; geometry = g }
         return y
     }
